@@ -1,2 +1,1 @@
-import { hello } from '@nqs/quadrature';
-export const h2 = hello + 1;
+export {};
