@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { solveDeuteron } from '@nqs/benchmarks-exact';
+import { deuteronObservables, deuteronWavefunctionTables, solveDeuteron } from '@nqs/benchmarks-exact';
 import { POTENTIAL_NAMES, getPotential } from '@nqs/hamiltonians';
 import { linePlot } from '@nqs/plot';
 import { parseMeshSpec } from '@nqs/quadrature';
@@ -37,6 +37,8 @@ export const exactDeuteronCommand: Command = {
       kineticMeV: sol.kineticMeV,
       potentialMeV: sol.potentialMeV,
       meshPoints: sol.meshPoints,
+      // coordinate-space observables (issue 6); null when there is no bound state
+      ...deuteronExtras(sol, mesh),
     };
     info(
       `deuteron (${pot.name}, mesh ${meshSpec}, ${sol.meshPoints} points, ${((Date.now() - t0) / 1000).toFixed(2)} s): ` +
@@ -58,9 +60,41 @@ export const exactDeuteronCommand: Command = {
         'psi.csv': toCsv(['k_fm-1', 'weight_fm-1', 'psiS', 'psiD'], rows),
         'result.json': JSON.stringify(result, null, 2) + '\n',
         'psi.svg': svg,
+        ...radialOutputs(sol, mesh, pot.name),
       });
       info(`wrote ${written.join(', ')}`);
     }
     return result;
   },
 };
+
+/** r_d, Q, A_S, η of a bound mesh ground state (issue 6); nulls when E ≥ 0. */
+function deuteronExtras(sol: ReturnType<typeof solveDeuteron>, mesh: ReturnType<typeof parseMeshSpec>) {
+  const none = { rmsRadiusFm: null, quadrupoleFm2: null, asymptoticS: null, asymptoticDS: null };
+  if (!(sol.energyMeV < 0)) return none;
+  let o: ReturnType<typeof deuteronObservables>;
+  try {
+    o = deuteronObservables(sol, mesh);
+  } catch (e) {
+    info(`(no r-space observables: ${(e as Error).message})`);
+    return none;
+  }
+  info(`r_d = ${o.rmsRadiusFm.toFixed(4)} fm, Q = ${o.quadrupoleFm2.toFixed(4)} fm², A_S = ${o.asymptoticS.toFixed(4)} fm^-1/2, η = ${o.asymptoticDS.toFixed(4)}`);
+  return { rmsRadiusFm: o.rmsRadiusFm, quadrupoleFm2: o.quadrupoleFm2, asymptoticS: o.asymptoticS, asymptoticDS: o.asymptoticDS };
+}
+
+/** uw.csv and uw.svg: u(r), w(r) on 0 < r ≤ 20 fm (issue 6). */
+function radialOutputs(sol: ReturnType<typeof solveDeuteron>, mesh: ReturnType<typeof parseMeshSpec>, name: string): Record<string, string> {
+  const t = deuteronWavefunctionTables(sol, mesh, { rMax: 20, nR: 200 });
+  const r = Array.from(t.r);
+  return {
+    'uw.csv': toCsv(['r_fm', 'u_fm-1/2', 'w_fm-1/2'], r.map((ri, i) => [ri, t.u[i]!, t.w[i]!])),
+    'uw.svg': linePlot(
+      [
+        { label: 'u(r)', x: r, y: Array.from(t.u) },
+        { label: 'w(r)', x: r, y: Array.from(t.w) },
+      ],
+      { title: `deuteron, ${name}: u(r), w(r)`, xLabel: 'r [fm]', yLabel: 'u, w [fm^-1/2]' },
+    ),
+  };
+}

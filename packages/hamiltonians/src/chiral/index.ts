@@ -1,0 +1,40 @@
+/**
+ * Chiral EFT potentials beyond LO: two-pion-exchange functions (NLO, NNLO, N3LO), loop functions,
+ * a builder with per-part regulators on top of the partial-wave engine, and EM N3LO (2003).
+ */
+export { loopL, loopA, wSquared, wTildeSquared } from './loops.js';
+export {
+  type PionNucleonConstants,
+  type LoopValues,
+  type TwoPionParts,
+  loopValues,
+  tpeNLO,
+  tpeN2LO,
+  tpeN2LOOverM,
+  tpeIterativeCorrection,
+  tpeN3LOFootball,
+  tpeN3LOCiOverM,
+  tpeN3LOTwoLoop,
+  tpeN3LOOverM2,
+  twoPionExchange,
+  twoPionExchangeTerm,
+} from './tpe.js';
+export {
+  type RegulatedTerms,
+  type RegulatedContact,
+  type RegulatedChiralOptions,
+  regulator,
+  regulatedChiralPotential,
+  adaptiveAngularOrder,
+  ANGULAR_ORDERS,
+} from './builder.js';
+export {
+  type EmN3loOptions,
+  EM_N3LO_PION_NUCLEON,
+  EM_N3LO_CONTACTS,
+  EM_N3LO_OPE,
+  CHIRAL_CHANNELS,
+  piGammaFunction,
+  emOnePionExchangeNp,
+  emN3lo,
+} from './em-n3lo.js';

@@ -1,0 +1,46 @@
+/**
+ * Loop functions of chiral two-pion exchange (dimensional regularisation), MeV units.
+ *
+ * Machleidt & Entem, Phys. Rep. 503 (2011) 1, Eqs. (4.11)–(4.14); Kaiser, Brockmann & Weise,
+ * NPA 625 (1997) 758:
+ *
+ *   w(q)  = √(4m² + q²),   w̃(q)² = 2m² + q²,
+ *   L(q)  = (w/q) ln[(w + q)/(2m)],
+ *   A(q)  = arctan[q/(2m)] / (2q),
+ *
+ * with q = |p' − p| and m the (average) pion mass, all in MeV. L is dimensionless (→ 1 as q → 0),
+ * A has units MeV⁻¹ (→ 1/(4m)). Both are evaluated without cancellation at small q.
+ */
+
+/** w(q)² = 4m² + q² in MeV² (q², m in MeV² / MeV). */
+export function wSquared(q2: number, m: number): number {
+  return 4 * m * m + q2;
+}
+
+/** w̃(q)² = 2m² + q² in MeV². */
+export function wTildeSquared(q2: number, m: number): number {
+  return 2 * m * m + q2;
+}
+
+/**
+ * L(q) = (w/q) ln[(w+q)/(2m)] (dimensionless). Uses ln(1+x) with x = (w − 2m + q)/(2m),
+ * w − 2m = q²/(w + 2m), so it stays accurate as q → 0 (limit 1).
+ * @param q momentum transfer |q| ≥ 0 in MeV
+ * @param m pion mass in MeV
+ */
+export function loopL(q: number, m: number): number {
+  if (q === 0) return 1;
+  const w = Math.sqrt(4 * m * m + q * q);
+  const x = (q * q / (w + 2 * m) + q) / (2 * m);
+  return (w / q) * Math.log1p(x);
+}
+
+/**
+ * A(q) = arctan(q/(2m))/(2q) in MeV⁻¹ (limit 1/(4m) at q = 0).
+ * @param q momentum transfer |q| ≥ 0 in MeV
+ * @param m pion mass in MeV
+ */
+export function loopA(q: number, m: number): number {
+  if (q === 0) return 1 / (4 * m);
+  return Math.atan(q / (2 * m)) / (2 * q);
+}
