@@ -73,7 +73,8 @@ let current: BackendChoice | null = null;
  * Idempotent: later calls return the first choice unless a different backend is requested.
  */
 export async function initBackend(opts: { backend?: string; quiet?: boolean } = {}): Promise<BackendChoice> {
-  const requested = opts.backend ?? process.env.NQS_BACKEND ?? '';
+  // `process` is absent in browsers and Web Workers (the playground); the override is Node-only
+  const requested = opts.backend ?? (typeof process !== 'undefined' ? process.env?.NQS_BACKEND : undefined) ?? '';
   if (requested) {
     if (!(BACKENDS as readonly string[]).includes(requested)) {
       throw new BackendInputError(`backend '${requested}' is unknown (allowed: ${BACKENDS.join(', ')})`);
