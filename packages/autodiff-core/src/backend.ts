@@ -2,6 +2,7 @@ import { tf } from './tf.js';
 
 /** Backends nqs knows how to select, in order of preference on a machine that has them. */
 export const BACKENDS = ['webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+/** One of {@link BACKENDS}. */
 export type BackendName = (typeof BACKENDS)[number];
 
 /** Unknown backend name or a backend that cannot be started. */
@@ -9,6 +10,7 @@ export class BackendInputError extends Error {
   override readonly name = 'BackendInputError';
 }
 
+/** The result of {@link initBackend}. */
 export interface BackendChoice {
   /** The tfjs backend now active. */
   name: BackendName;
@@ -79,9 +81,14 @@ export async function initBackend(opts: { backend?: string; quiet?: boolean } = 
     if (!(BACKENDS as readonly string[]).includes(requested)) {
       throw new BackendInputError(`backend '${requested}' is unknown (allowed: ${BACKENDS.join(', ')})`);
     }
-    if (current && current.name === requested) return current;
+    // tf.getBackend() can differ from `current` after a failed attempt at another backend
+    if (current && current.name === requested && tf.getBackend() === requested) return current;
     const why = await tryBackend(requested as BackendName);
-    if (why) throw new BackendInputError(`backend '${requested}' could not be started: ${why}`);
+    if (why) {
+      // a failed factory leaves tfjs pointing at the broken backend: go back to the working one
+      if (current && tf.getBackend() !== current.name) await tf.setBackend(current.name);
+      throw new BackendInputError(`backend '${requested}' could not be started: ${why}`);
+    }
     current = { name: requested as BackendName, reason: opts.backend ? 'requested' : `NQS_BACKEND=${requested}`, skipped: [] };
     return current;
   }

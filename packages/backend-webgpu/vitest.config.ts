@@ -1,0 +1,2 @@
+import { nqsVitestConfig } from '../../vitest.shared.js';
+export default nqsVitestConfig();
