@@ -74,6 +74,7 @@ export interface TreeSpec {
   shapes: number[][];
 }
 
+/** Paths (dotted, traversal order) and shapes of the leaves of `tree`. */
 export function treeSpec(tree: ParamTree): TreeSpec {
   const e = treeEntries(tree);
   return { paths: e.map(([p]) => p), shapes: e.map(([, t]) => t.shape.slice()) };
@@ -138,10 +139,15 @@ export interface SerializedTree {
   values: number[];
 }
 
+/** Spec plus all values (float32 → number[]); reads the tensors synchronously. */
 export function treeToJSON(tree: ParamTree): SerializedTree {
   return { spec: treeSpec(tree), values: Array.from(treeToFlat(tree)) };
 }
 
+/**
+ * Rebuild a tree from {@link treeToJSON} output; with `expected`, throw {@link ParamTreeInputError}
+ * unless paths and shapes match it (e.g. a checkpoint of another model).
+ */
 export function treeFromJSON(s: SerializedTree, expected?: TreeSpec): ParamTree {
   if (!s || !s.spec || !Array.isArray(s.values)) throw new ParamTreeInputError('serialized tree: missing spec or values');
   if (expected) {

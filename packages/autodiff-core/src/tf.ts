@@ -5,5 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+// Nested-safe gradients (Tanh, Sigmoid, Exp, …) replace the stock ones that read saved outputs.
+import './gradients.js';
 
 export { tf };

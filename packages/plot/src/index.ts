@@ -3,6 +3,7 @@
  * and reference lines, and heat maps. Output is a standalone SVG string.
  */
 
+/** One data set of {@link linePlot}; `x`, `y` (and `yErr`) have equal lengths. */
 export interface Series {
   label: string;
   x: ArrayLike<number>;
@@ -15,12 +16,14 @@ export interface Series {
   dashed?: boolean;
 }
 
+/** A horizontal dashed reference line at `y` (e.g. an exact energy). */
 export interface HLine {
   y: number;
   label?: string;
   color?: string;
 }
 
+/** Options of {@link linePlot}; `width`/`height` in px (default 640 × 420). */
 export interface LinePlotOptions {
   title?: string;
   xLabel?: string;
@@ -214,6 +217,7 @@ export function linePlot(series: readonly Series[], opts: LinePlotOptions = {}):
   return parts.join('\n') + '\n';
 }
 
+/** Options of {@link heatmap}; `width`/`height` in px (default 520 × 480). */
 export interface HeatmapOptions {
   title?: string;
   xLabel?: string;

@@ -1,1 +1,31 @@
 export {};
+export { MeshProblemInputError, meshProblem, toU, applyH, channelFidelity, meshObservables, energyAndGradU, pretrainTargets, overlapLossAndGradU, meshGroundState } from './mesh/problem.js';
+export type { MeshHamiltonianInput, MeshReference, MeshProblem, MeshObservables } from './mesh/problem.js';
+export { lbfgsMinimize } from './mesh/lbfgs.js';
+export type { ValueAndGrad, LbfgsOptions, LbfgsIteration, LbfgsResult } from './mesh/lbfgs.js';
+export { gaussNewtonMinimize } from './mesh/gauss-newton.js';
+export type { GaussNewtonModel, GaussNewtonOptions, GaussNewtonResult } from './mesh/gauss-newton.js';
+export { MeshTrainInputError, MESH_OPTIMIZERS, meshTensors, disposeMeshTensors, meshEnergyTf, objectiveAndGrad, networkU, trainMesh } from './mesh/state.js';
+export type { MeshNet, MeshTensors, UObjective, MeshOptimizer, MeshHistoryRecord, TrainMeshOptions, TrainMeshResult } from './mesh/state.js';
+export { DEUTERON_DEFAULTS, DEUTERON_ACCEPTANCE } from './mesh/defaults.js';
+export { StatsInputError, mean, variance, median, blockingError, integratedAutocorrTime, splitRHat } from './stats/index.js';
+export type { BlockingLevel, BlockingResult } from './stats/index.js';
+export {
+  FermionRunInputError,
+  createFermionRun,
+  disposeFermionRun,
+  pretrainEpoch,
+  startEnergyPhase,
+  trainEpoch,
+  runFermions,
+  clipLocalEnergies,
+  localEnergies,
+  netLogProb,
+  fermionCheckpoint,
+  restoreFermionRun,
+} from './mc/fermions.js';
+export type { EpochTiming, FermionRunConfig, ResolvedFermionConfig, FermionEpochRecord, PretrainRecord, FermionRun, RunFermionsOptions, FermionCheckpoint } from './mc/fermions.js';
+export { evaluateFermions } from './mc/evaluate.js';
+export type { EvaluateOptions, Estimate, FermionEvaluation } from './mc/evaluate.js';
+export { resolveOptimizerConfig, energyTransform, usesSecondOrder, secondOrderUpdate } from './mc/optimizer-config.js';
+export type { FermionOptimizerConfig, SecondOrderContext } from './mc/optimizer-config.js';
