@@ -3,9 +3,11 @@
  * on the paper network (REFERENCE.md §2). Run from the repo root:
  *   npx tsx --conditions=source packages/autodiff-core/bench/forward-laplacian.ts
  * Knobs (env): B=4096 A=6 H=64 L=2 D=1 REPS=5 NESTED=1 (0 skips the slow nested-grad run)
+ *   STOCK_MATMUL_GRAD=1 (baseline: tfjs's stock BatchMatMul gradient)
+ *   COMPARE_MATMUL_GRAD=1 (only: local energy + param gradient, stock vs installed matmul gradient, alternating)
  *   NQS_BACKEND=wasm|cpu|webgpu
  */
-import { initBackend, perSampleJacobian, Rng, slogdetInverse, tf, treeEntries, treeSize, type ParamTree } from '../src/index.js';
+import { initBackend, perSampleJacobian, Rng, slogdetInverse, STOCK_MATMUL_GRADIENTS, tf, treeEntries, treeSize, withGradients, type ParamTree } from '../src/index.js';
 import { initNet, localEnergyFL, nestedDerivatives, netFL, netLogAbs, type NetConfig } from '../src/__tests__/paper-net.js';
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
@@ -14,24 +16,11 @@ const B = env('B', 4096);
 const REPS = env('REPS', 5);
 
 const backend = await initBackend();
-if (env('FAST_MATMUL_GRAD', 0)) {
-  // Experiment: BatchMatMul gradient with explicit transposes instead of transpose flags (on wasm a
-  // flagged matmul is ~8× slower than transpose + plain matmul). Not installed by the library.
-  const T = (t: tf.Tensor) => tf.transpose(t, [...Array.from({ length: t.rank - 2 }, (_, i) => i), t.rank - 1, t.rank - 2]);
-  tf.registerGradient({
-    kernelName: 'BatchMatMul',
-    inputsToSave: ['a', 'b'],
-    gradFunc: (dy, saved, attrs) => {
-      const [a, b] = saved as tf.Tensor[];
-      const d = dy as tf.Tensor;
-      const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-      if (!transposeA && !transposeB) return { a: () => tf.matMul(d, T(b!)), b: () => tf.matMul(T(a!), d) };
-      if (!transposeA && transposeB) return { a: () => tf.matMul(d, b!), b: () => tf.matMul(T(d), a!) };
-      if (transposeA && !transposeB) return { a: () => tf.matMul(b!, T(d)), b: () => tf.matMul(a!, d) };
-      return { a: () => tf.matMul(T(b!), T(d)), b: () => tf.matMul(T(d), T(a!)) };
-    },
-  });
-  console.log('FAST_MATMUL_GRAD: BatchMatMul gradient re-registered with explicit transposes');
+if (env('STOCK_MATMUL_GRAD', 0)) {
+  // Baseline: tfjs's stock BatchMatMul gradient (transpose flags) instead of the installed one
+  // (src/gradients.ts FAST_MATMUL_GRADIENTS: explicit transposes on wasm).
+  for (const g of STOCK_MATMUL_GRADIENTS) tf.registerGradient(g);
+  console.log('STOCK_MATMUL_GRAD: stock tfjs BatchMatMul gradient');
 }
 const rng = new Rng(1);
 const p = initNet(rng, c);
@@ -73,6 +62,30 @@ const rebuild = (ls: tf.Tensor[]): ParamTree => {
   });
   return root as ParamTree;
 };
+if (env('COMPARE_MATMUL_GRAD', 0)) {
+  // Stock vs installed BatchMatMul gradient on "FL local energy + tf.grad w.r.t. all params",
+  // alternating in one process (fair under a loaded machine); wall and CPU time (process.cpuUsage).
+  const step = () => tf.grads((...ls: tf.Tensor[]) => tf.mean(localEnergyFL(c, rebuild(ls), x)))(leaves);
+  const runs: Record<'stock' | 'installed', { wall: number[]; cpu: number[] }> = { stock: { wall: [], cpu: [] }, installed: { wall: [], cpu: [] } };
+  for (let r = 0; r <= REPS; r++) {
+    for (const which of ['stock', 'installed'] as const) {
+      const go = async () => {
+        const t0 = performance.now();
+        const c0 = process.cpuUsage();
+        const out = step();
+        await Promise.all(out.map((t) => t.data()));
+        const cu = process.cpuUsage(c0);
+        tf.dispose(out);
+        if (r > 0) { runs[which].wall.push(performance.now() - t0); runs[which].cpu.push((cu.user + cu.system) / 1000); }
+      };
+      await (which === 'stock' ? withGradients(STOCK_MATMUL_GRADIENTS, go) : go());
+    }
+  }
+  const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+  for (const [k, v] of Object.entries(runs)) console.log(`FL local energy + grad, ${k.padEnd(9)} matmul grad: wall ${med(v.wall).toFixed(0)} ms, CPU ${med(v.cpu).toFixed(0)} ms  (wall runs: ${v.wall.map((t) => t.toFixed(0)).join(', ')})`);
+  console.log(`load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}; tensors at end: ${tf.memory().numTensors}`);
+  process.exit(0);
+}
 await time('FL local energy + tf.grad w.r.t. all params', () => tf.grads((...ls: tf.Tensor[]) => tf.mean(localEnergyFL(c, rebuild(ls), x)))(leaves), Math.max(1, REPS - 2));
 await time('per-sample Jacobian of ln|ψ| [B, P] (probe trick)', () => { const r = perSampleJacobian((q, xx, tr) => netLogAbs(c, q, xx, tr), p, x); return [r.value, r.jacobian]; }, Math.max(1, REPS - 2));
 await time('KFAC factors only (a, δ per dense use; no O)', () => { const r = perSampleJacobian((q, xx, tr) => netLogAbs(c, q, xx, tr), p, x, { factors: true, jacobian: false }); return [r.value, r.jacobian, ...r.factors!.flatMap((u) => [u.a, u.delta])]; }, Math.max(1, REPS - 2));

@@ -23,7 +23,17 @@ export {
 export type { ParamTree, TreeSpec, SerializedTree } from './params.js';
 export { BACKENDS, BackendInputError, initBackend, currentBackend, registerBackendProvider } from './backend.js';
 export type { BackendName, BackendChoice } from './backend.js';
-export { NESTED_SAFE_GRADIENTS, STOCK_GRADIENTS, ZERO_GRADIENT_KERNELS, installNestedSafeGradients, withGradients } from './gradients.js';
+export {
+  NESTED_SAFE_GRADIENTS,
+  STOCK_GRADIENTS,
+  ZERO_GRADIENT_KERNELS,
+  EXPLICIT_TRANSPOSE_BACKENDS,
+  FAST_MATMUL_GRADIENTS,
+  STOCK_MATMUL_GRADIENTS,
+  INSTALLED_GRADIENTS,
+  installNestedSafeGradients,
+  withGradients,
+} from './gradients.js';
 export { LinalgInputError, slogdet, slogdetInverse, inverse, logSumSignedExp } from './slogdet.js';
 export type { SlogdetResult, SlogdetInverseResult } from './slogdet.js';
 export {
