@@ -1,10 +1,12 @@
 export {};
-export { MeshProblemInputError, meshProblem, toU, applyH, channelFidelity, meshObservables, energyAndGradU, pretrainTargets, overlapLossAndGradU, meshGroundState } from './mesh/problem.js';
+export { MeshProblemInputError, meshProblem, toU, applyH, channelFidelity, meshObservables, energyAndGradU, pretrainTargets, overlapLossAndGradU, pretrainResidual, meshGroundState } from './mesh/problem.js';
 export type { MeshHamiltonianInput, MeshReference, MeshProblem, MeshObservables } from './mesh/problem.js';
 export { lbfgsMinimize } from './mesh/lbfgs.js';
 export type { ValueAndGrad, LbfgsOptions, LbfgsIteration, LbfgsResult } from './mesh/lbfgs.js';
 export { gaussNewtonMinimize } from './mesh/gauss-newton.js';
 export type { GaussNewtonModel, GaussNewtonOptions, GaussNewtonResult } from './mesh/gauss-newton.js';
+export { leastSquaresMinimize } from './mesh/least-squares.js';
+export type { LeastSquaresModel, LeastSquaresOptions, LeastSquaresResult } from './mesh/least-squares.js';
 export { MeshTrainInputError, MESH_OPTIMIZERS, meshTensors, disposeMeshTensors, meshEnergyTf, objectiveAndGrad, networkU, trainMesh } from './mesh/state.js';
 export type { MeshNet, MeshTensors, UObjective, MeshOptimizer, MeshHistoryRecord, TrainMeshOptions, TrainMeshResult } from './mesh/state.js';
 export { DEUTERON_DEFAULTS, DEUTERON_ACCEPTANCE } from './mesh/defaults.js';

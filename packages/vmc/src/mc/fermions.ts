@@ -1,0 +1,571 @@
+/**
+ * Monte Carlo VMC for A spinless fermions in a 1D harmonic trap (REFERENCE.md §2):
+ * pre-training of the Slater network's orbitals to the lowest A HO orbitals, energy minimisation
+ * with the clipped score-function gradient and Adam, checkpoints with exact resume.
+ *
+ * A run is a mutable record of data (params, optimiser state, walkers, Rng, history); the step
+ * functions replace its tensors and dispose the old ones. Per epoch there is exactly one
+ * asynchronous read of device data (local energies and acceptance); statistics are float64.
+ */
+import {
+  tf,
+  Rng,
+  treeEntries,
+  treeLeaves,
+  treeMap,
+  treeDispose,
+  treeSpec,
+  treeToJSON,
+  treeFromJSON,
+  type ParamTree,
+  type RngState,
+  type SerializedTree,
+} from '@nqs/autodiff-core';
+import { SlaterNet, HOSlater, hoOrbitals, type SlaterNetParams } from '@nqs/ansatz';
+import { trappedFermionHamiltonian, type WalkerHamiltonian } from '@nqs/hamiltonians/tf';
+import { validateFermionSystem, type PairInteraction } from '@nqs/hamiltonians';
+import {
+  MetropolisSampler,
+  disposeWalkers,
+  readAcceptance,
+  readWidth,
+  resetAcceptance,
+  walkersToJSON,
+  type LogProbFn,
+  type WalkerState,
+  type WalkerStateJSON,
+} from '@nqs/sampler';
+import {
+  adam,
+  applyUpdates,
+  disposeState,
+  stateFromJSON,
+  stateToJSON,
+  type GradientTransform,
+  type OptState,
+  type SerializedState,
+} from '@nqs/optimizers';
+import { mean, median, variance } from '../stats/index.js';
+import { energyTransform, resolveOptimizerConfig, secondOrderUpdate, usesSecondOrder, type FermionOptimizerConfig } from './optimizer-config.js';
+
+/** Bad run options or a corrupt / mismatched checkpoint. */
+export class FermionRunInputError extends Error {
+  override readonly name = 'FermionRunInputError';
+}
+
+/** Options of a trapped-fermion VMC run (all energies in ħω, lengths in oscillator lengths). */
+export interface FermionRunConfig {
+  /** Number of particles A ≥ 1. */
+  particles: number;
+  /** Pair interaction (gaussian V0/σ, harmonic k or none). */
+  interaction: PairInteraction;
+  /** Network width H (default 64), layers L (2), determinants D (1). */
+  hidden?: number;
+  layers?: number;
+  determinants?: number;
+  /** Walkers (default 4096). */
+  walkers?: number;
+  /** Metropolis sweeps per epoch (default 10). */
+  sweepsPerEpoch?: number;
+  /** Burn-in sweeps after pre-training (and for the pre-training walkers), default 100. */
+  burnIn?: number;
+  /** Adam learning rate of the energy minimisation (default 1e-4, the paper's). */
+  learningRate?: number;
+  /** Adam learning rate of the pre-training (default 1e-3). */
+  pretrainLearningRate?: number;
+  /** Local energies are clipped to median ± clipWidth × mean absolute deviation (default 5). */
+  clipWidth?: number;
+  /** Seed of the run's Rng. */
+  seed: number;
+  /** Optimiser of the energy phase (default adam with `learningRate`; second-order: sr, ngd, kfac, qn-kfac, dgd). */
+  optimizer?: FermionOptimizerConfig;
+}
+
+/** Fully resolved configuration (what a checkpoint stores and compares). */
+export type ResolvedFermionConfig = Required<FermionRunConfig>;
+
+/** One energy-minimisation epoch. */
+export interface FermionEpochRecord {
+  epoch: number;
+  /** mean local energy (unclipped), ħω */
+  energy: number;
+  /** error of the mean assuming independent walkers */
+  energyError: number;
+  /** variance of the local energy */
+  variance: number;
+  /** mean of the clipped local energies (what the gradient uses) */
+  clippedEnergy: number;
+  /** means of the Hamiltonian terms (kinetic, trap, pair) */
+  kinetic: number;
+  trap: number;
+  pair: number;
+  /** mean Metropolis acceptance over the epoch's sweeps */
+  acceptance: number;
+  /** proposal width after the epoch */
+  width: number;
+  /** diagnostics of a second-order step (λ, α*, μ*, predicted change M(δ) − M(0), ρ of the previous step) */
+  secondOrder?: { damping: number; alpha: number; mu: number; predicted: number; rho?: number; iterations: number };
+}
+
+/** One pre-training epoch. */
+export interface PretrainRecord {
+  epoch: number;
+  /** ⟨Σ_dij (Φ_ij − φ_j(x_i))²⟩ before the update */
+  loss: number;
+}
+
+/** The mutable state of a run. */
+export interface FermionRun {
+  readonly config: ResolvedFermionConfig;
+  readonly net: SlaterNet;
+  readonly hamiltonian: WalkerHamiltonian;
+  readonly sampler: MetropolisSampler;
+  params: SlaterNetParams;
+  /** 'pretrain' (pretrainer state in optState/walkers), then 'train'. */
+  phase: 'pretrain' | 'train';
+  optState: OptState;
+  /** Walkers of the current phase (pre-training: sampling |ψ_HO|²; training: |ψ_θ|²). */
+  walkers: WalkerState;
+  rng: Rng;
+  /** Completed epochs of each phase. */
+  pretrainEpochs: number;
+  epochs: number;
+  history: FermionEpochRecord[];
+  pretrainHistory: PretrainRecord[];
+}
+
+function resolve(c: FermionRunConfig): ResolvedFermionConfig {
+  const r: ResolvedFermionConfig = {
+    particles: c.particles,
+    interaction: c.interaction,
+    hidden: c.hidden ?? 64,
+    layers: c.layers ?? 2,
+    determinants: c.determinants ?? 1,
+    walkers: c.walkers ?? 4096,
+    sweepsPerEpoch: c.sweepsPerEpoch ?? 10,
+    burnIn: c.burnIn ?? 100,
+    learningRate: c.learningRate ?? 1e-4,
+    pretrainLearningRate: c.pretrainLearningRate ?? 1e-3,
+    clipWidth: c.clipWidth ?? 5,
+    seed: c.seed,
+    optimizer: resolveOptimizerConfig(c.optimizer),
+  };
+  try {
+    validateFermionSystem(r.particles, r.interaction);
+  } catch (e) {
+    throw new FermionRunInputError((e as Error).message);
+  }
+  const ints: [string, number, number][] = [
+    ['walkers', r.walkers, 1],
+    ['sweepsPerEpoch', r.sweepsPerEpoch, 1],
+    ['burnIn', r.burnIn, 0],
+    ['hidden', r.hidden, 1],
+    ['layers', r.layers, 1],
+    ['determinants', r.determinants, 1],
+  ];
+  for (const [name, v, min] of ints) {
+    if (!Number.isInteger(v) || v < min) throw new FermionRunInputError(`${name}: ${v} is not allowed (must be an integer ≥ ${min})`);
+  }
+  for (const [name, v] of [
+    ['learningRate', r.learningRate],
+    ['pretrainLearningRate', r.pretrainLearningRate],
+    ['clipWidth', r.clipWidth],
+  ] as [string, number][]) {
+    if (!Number.isFinite(v) || !(v > 0)) throw new FermionRunInputError(`${name}: ${v} is not allowed (must be a finite number > 0)`);
+  }
+  if (!Number.isFinite(r.seed)) throw new FermionRunInputError(`seed: ${r.seed} is not allowed (must be a finite number)`);
+  return r;
+}
+
+/** log|ψ_θ|² for the sampler. */
+export function netLogProb(net: SlaterNet, params: SlaterNetParams): LogProbFn {
+  return (x) => tf.tidy(() => tf.mul(2, net.apply(params, x).logAbs) as tf.Tensor1D);
+}
+
+function hoLogProb(A: number): LogProbFn {
+  const ho = new HOSlater(A);
+  return (x) => tf.tidy(() => tf.mul(2, ho.apply({}, x).logAbs) as tf.Tensor1D);
+}
+
+/** Replace the leaves of `tree` by `leaves` (same traversal order as treeLeaves). */
+function withLeaves<T extends ParamTree>(tree: T, leaves: readonly tf.Tensor[]): T {
+  let i = 0;
+  return treeMap(tree, () => leaves[i++]!) as T;
+}
+
+/**
+ * New run: parameters from the seed, pre-training walkers sampled from |ψ_HO|² (burn-in included).
+ * Throws {@link FermionRunInputError} on bad options.
+ */
+export function createFermionRun(config: FermionRunConfig): FermionRun {
+  const c = resolve(config);
+  const rng = new Rng(c.seed);
+  const net = new SlaterNet({ particles: c.particles, hidden: c.hidden, layers: c.layers, determinants: c.determinants });
+  const params = net.init(rng.split());
+  const sampler = new MetropolisSampler({ initialWidth: 0.5 });
+  const lp = hoLogProb(c.particles);
+  const w0 = sampler.init(rng, c.walkers, c.particles, lp, 1);
+  const walkers = sampler.burnIn(w0, lp, rng, c.burnIn);
+  disposeWalkers(w0);
+  const opt = pretrainOptimizer(c);
+  return {
+    config: c,
+    net,
+    hamiltonian: trappedFermionHamiltonian({ interaction: c.interaction }),
+    sampler,
+    params,
+    phase: 'pretrain',
+    optState: opt.init(params),
+    walkers,
+    rng,
+    pretrainEpochs: 0,
+    epochs: 0,
+    history: [],
+    pretrainHistory: [],
+  };
+}
+
+function pretrainOptimizer(c: ResolvedFermionConfig): GradientTransform<OptState[]> {
+  return adam({ learningRate: c.pretrainLearningRate });
+}
+
+function trainOptimizer(c: ResolvedFermionConfig): GradientTransform<OptState[]> {
+  return energyTransform(c.optimizer, c.learningRate);
+}
+
+/** Free every tensor of the run. */
+export function disposeFermionRun(run: FermionRun): void {
+  treeDispose(run.params);
+  disposeState(run.optState);
+  disposeWalkers(run.walkers);
+}
+
+/** Apply an optimiser step to run.params from gradients (disposes the gradients and old state). */
+function optimiserStep(run: FermionRun, opt: GradientTransform<OptState[]>, grads: ParamTree): void {
+  const { updates, state } = opt.update(grads, run.optState as OptState[], run.params);
+  const next = applyUpdates(run.params, updates) as SlaterNetParams;
+  treeDispose(updates);
+  treeDispose(grads);
+  disposeState(run.optState);
+  treeDispose(run.params);
+  run.params = next;
+  run.optState = state;
+}
+
+/**
+ * One pre-training epoch: `sweepsPerEpoch` sweeps of the walkers in |ψ_HO|², then one Adam step on
+ * L = ⟨Σ_dij (Φ⁽ᵈ⁾_ij − φ_j(x_i))²⟩. Returns the loss before the step.
+ */
+export async function pretrainEpoch(run: FermionRun): Promise<PretrainRecord> {
+  if (run.phase !== 'pretrain') throw new FermionRunInputError('pretrainEpoch: the run has left the pre-training phase');
+  const A = run.config.particles;
+  const lp = hoLogProb(A);
+  const w = run.sampler.run(run.walkers, lp, run.rng, run.config.sweepsPerEpoch);
+  disposeWalkers(run.walkers);
+  run.walkers = w;
+  const x = w.x;
+  const target = tf.tidy(() => tf.expandDims(hoOrbitals(x, A), 1)); // [B, 1, A, A]
+  const leaves = treeLeaves(run.params);
+  const { value, grads } = tf.valueAndGrads((...ls: tf.Tensor[]) => {
+    const p = withLeaves(run.params, ls);
+    const phi = run.net.orbitals(p, x, undefined, true);
+    // Σ over (d, i, j), mean over walkers
+    return tf.mul(A * A * run.config.determinants, tf.mean(tf.square(tf.sub(phi, target)))) as tf.Scalar;
+  })(leaves);
+  target.dispose();
+  const gradTree = withLeaves(run.params, grads);
+  optimiserStep(run, pretrainOptimizer(run.config), gradTree);
+  const loss = (await value.data())[0]!;
+  value.dispose();
+  run.pretrainEpochs += 1;
+  const rec = { epoch: run.pretrainEpochs, loss };
+  run.pretrainHistory.push(rec);
+  return rec;
+}
+
+/**
+ * Leave pre-training: the walkers are kept, re-weighted under |ψ_θ|² and burnt in; the optimiser
+ * state is replaced by a fresh energy-minimisation optimiser.
+ */
+export function startEnergyPhase(run: FermionRun): void {
+  if (run.phase === 'train') return;
+  const lp = netLogProb(run.net, run.params);
+  const w0 = run.sampler.fromPositions(tf.clone(run.walkers.x), 0.5, lp);
+  const w1 = run.sampler.burnIn(w0, lp, run.rng, run.config.burnIn);
+  disposeWalkers(w0);
+  disposeWalkers(run.walkers);
+  run.walkers = w1;
+  disposeState(run.optState);
+  run.optState = trainOptimizer(run.config).init(run.params);
+  run.phase = 'train';
+}
+
+/** Clip to median ± width × mean absolute deviation (from the median). */
+export function clipLocalEnergies(e: ArrayLike<number>, width: number): Float64Array {
+  const med = median(e);
+  let mad = 0;
+  for (let i = 0; i < e.length; i++) mad += Math.abs(e[i]! - med);
+  mad /= e.length;
+  const lo = med - width * mad;
+  const hi = med + width * mad;
+  return Float64Array.from(e, (v) => Math.min(hi, Math.max(lo, v)));
+}
+
+/** Local energies of the current walkers: total and per term (float32 → float64 arrays). */
+export async function localEnergies(run: FermionRun, x: tf.Tensor2D = run.walkers.x): Promise<{ total: Float64Array; terms: Record<string, Float64Array> }> {
+  const le = run.hamiltonian.localEnergy(run.net, run.params, x);
+  const names = Object.keys(le.terms);
+  const stacked = tf.tidy(() => tf.stack([le.total, ...names.map((n) => le.terms[n]!)]));
+  tf.dispose([le.total, le.logAbs, le.sign, ...Object.values(le.terms)]);
+  const data = await stacked.data();
+  stacked.dispose();
+  const B = x.shape[0];
+  const total = Float64Array.from(data.subarray(0, B));
+  const terms: Record<string, Float64Array> = {};
+  names.forEach((n, i) => (terms[n] = Float64Array.from(data.subarray((i + 1) * B, (i + 2) * B))));
+  return { total, terms };
+}
+
+/** Wall-clock split of one epoch (filled by {@link trainEpoch} when passed; adds device syncs). */
+export interface EpochTiming {
+  /** the epoch's Metropolis sweeps */
+  sweepSeconds: number;
+  /** local energies (forward Laplacian) and their read-back */
+  localEnergySeconds: number;
+  /** gradient, Adam step and walker refresh */
+  stepSeconds: number;
+}
+
+/**
+ * One energy-minimisation epoch: `sweepsPerEpoch` Metropolis sweeps, local energies, the gradient
+ * 2⟨(E_L − ⟨E_L⟩) ∂θ ln|ψ|⟩ with E_L clipped to median ± clipWidth·MAD, one Adam step and a
+ * refresh of the walkers' log-probabilities.
+ */
+export async function trainEpoch(run: FermionRun, timing?: EpochTiming): Promise<FermionEpochRecord> {
+  if (run.phase !== 'train') startEnergyPhase(run);
+  const c = run.config;
+  let t0 = performance.now();
+  const w = run.sampler.run(run.walkers, netLogProb(run.net, run.params), run.rng, c.sweepsPerEpoch);
+  disposeWalkers(run.walkers);
+  run.walkers = w;
+  if (timing) {
+    await w.logProb.data(); // wait for the device before reading the clock
+    timing.sweepSeconds = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+  }
+  const { total, terms } = await localEnergies(run);
+  if (timing) {
+    timing.localEnergySeconds = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+  }
+  const acceptance = await readAcceptance(w);
+  const B = total.length;
+  const clipped = clipLocalEnergies(total, c.clipWidth);
+  const mc = mean(clipped);
+  const coef = Float32Array.from(clipped, (v) => (2 * (v - mc)) / B);
+  const x = w.x;
+  let soInfo: FermionEpochRecord['secondOrder'];
+  if (usesSecondOrder(c.optimizer)) {
+    // second-order step (SR/NGD/KFAC/QN-KFAC/DGD) from per-walker Jacobians; see optimizer-config.ts
+    const logAbs = Float64Array.from(await w.logProb.data(), (v) => v / 2); // the sampler's log p = 2 ln|ψ|
+    const r = await secondOrderUpdate(run, c.optimizer, run.optState, {
+      net: run.net,
+      params: run.params,
+      x,
+      localEnergies: clipped,
+      logAbs,
+      energyAt: async (p, xx) => {
+        const le = run.hamiltonian.localEnergy(run.net, p, xx);
+        const [e, l] = await Promise.all([le.total.data(), le.logAbs.data()]);
+        tf.dispose([le.total, le.logAbs, le.sign, ...Object.values(le.terms)]);
+        return { energies: clipLocalEnergies(e, c.clipWidth), logAbs: Float64Array.from(l) };
+      },
+    });
+    treeDispose(run.params);
+    disposeState(run.optState);
+    run.params = r.params;
+    run.optState = r.optState;
+    const i = r.info;
+    soInfo = { damping: i.damping, alpha: i.alpha, mu: i.mu, predicted: i.predicted, ...(i.rho !== undefined ? { rho: i.rho } : {}), iterations: i.iterations };
+  } else {
+  const coefT = tf.tensor1d(coef);
+  const leaves = treeLeaves(run.params);
+  const { value, grads } = tf.valueAndGrads((...ls: tf.Tensor[]) => {
+    const p = withLeaves(run.params, ls);
+    return tf.sum(tf.mul(coefT, run.net.apply(p, x).logAbs)) as tf.Scalar;
+  })(leaves);
+  value.dispose();
+  coefT.dispose();
+  optimiserStep(run, trainOptimizer(c), withLeaves(run.params, grads));
+  }
+  const refreshed = run.sampler.refresh(run.walkers, netLogProb(run.net, run.params));
+  disposeWalkers(run.walkers);
+  run.walkers = resetAcceptance(refreshed);
+  disposeWalkers(refreshed);
+  if (timing) {
+    await run.walkers.logProb.data();
+    timing.stepSeconds = (performance.now() - t0) / 1000;
+  }
+  run.epochs += 1;
+  const v = variance(total);
+  const rec: FermionEpochRecord = {
+    epoch: run.epochs,
+    energy: mean(total),
+    energyError: Math.sqrt(v / B),
+    variance: v,
+    clippedEnergy: mc,
+    kinetic: mean(terms.kinetic!),
+    trap: mean(terms.trap!),
+    pair: mean(terms.pair!),
+    acceptance,
+    width: await readWidth(run.walkers),
+    ...(soInfo ? { secondOrder: soInfo } : {}),
+  };
+  run.history.push(rec);
+  return rec;
+}
+
+/** Options of {@link runFermions}. */
+export interface RunFermionsOptions {
+  /** Total pre-training epochs (the run continues from its counters). */
+  pretrainEpochs: number;
+  /** Total energy epochs. */
+  epochs: number;
+  /** Call `onCheckpoint` every this many epochs of either phase (0 = never). */
+  checkpointEvery?: number;
+  onCheckpoint?: (checkpoint: FermionCheckpoint) => void | Promise<void>;
+  onPretrainEpoch?: (r: PretrainRecord) => void;
+  onEpoch?: (r: FermionEpochRecord) => void;
+}
+
+/** Continue a run until it has the requested numbers of pre-training and energy epochs. */
+export async function runFermions(run: FermionRun, o: RunFermionsOptions): Promise<void> {
+  const every = o.checkpointEvery ?? 0;
+  while (run.phase === 'pretrain' && run.pretrainEpochs < o.pretrainEpochs) {
+    const r = await pretrainEpoch(run);
+    o.onPretrainEpoch?.(r);
+    if (every > 0 && o.onCheckpoint && run.pretrainEpochs % every === 0) await o.onCheckpoint(await fermionCheckpoint(run));
+  }
+  while (run.epochs < o.epochs) {
+    const r = await trainEpoch(run);
+    o.onEpoch?.(r);
+    if (every > 0 && o.onCheckpoint && run.epochs % every === 0) await o.onCheckpoint(await fermionCheckpoint(run));
+  }
+  if (run.phase === 'pretrain') startEnergyPhase(run);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checkpoints
+
+/** JSON checkpoint of a run (exact: float32 values round-trip through JSON numbers). */
+export interface FermionCheckpoint {
+  format: 'nqs-fermions-checkpoint';
+  version: 1;
+  config: ResolvedFermionConfig;
+  phase: 'pretrain' | 'train';
+  pretrainEpochs: number;
+  epochs: number;
+  params: SerializedTree;
+  optState: SerializedState;
+  walkers: WalkerStateJSON;
+  rng: RngState;
+  history: FermionEpochRecord[];
+  pretrainHistory: PretrainRecord[];
+}
+
+/** Snapshot of a run (async reads of the walkers). */
+export async function fermionCheckpoint(run: FermionRun): Promise<FermionCheckpoint> {
+  return {
+    format: 'nqs-fermions-checkpoint',
+    version: 1,
+    config: run.config,
+    phase: run.phase,
+    pretrainEpochs: run.pretrainEpochs,
+    epochs: run.epochs,
+    params: treeToJSON(run.params),
+    optState: stateToJSON(run.optState),
+    walkers: await walkersToJSON(run.walkers),
+    rng: run.rng.getState(),
+    history: run.history.map((h) => ({ ...h })),
+    pretrainHistory: run.pretrainHistory.map((h) => ({ ...h })),
+  };
+}
+
+/** Config fields that must agree between a checkpoint and the requested run. */
+const MUST_MATCH: (keyof ResolvedFermionConfig)[] = ['particles', 'interaction', 'hidden', 'layers', 'determinants', 'walkers', 'seed'];
+
+/**
+ * Restore a run from {@link fermionCheckpoint} output. When `expected` is given, the structural
+ * settings (particles, interaction, network sizes, walkers, seed) must match; the rest (learning
+ * rates, sweeps, clipping) is taken from `expected` too. Throws {@link FermionRunInputError} for a
+ * corrupt or mismatched checkpoint.
+ */
+export function restoreFermionRun(ck: unknown, expected?: FermionRunConfig): FermionRun {
+  const c = ck as FermionCheckpoint;
+  if (!c || typeof c !== 'object' || c.format !== 'nqs-fermions-checkpoint' || c.version !== 1) {
+    throw new FermionRunInputError('checkpoint: not an nqs fermions checkpoint (format/version missing)');
+  }
+  let config: ResolvedFermionConfig;
+  try {
+    config = resolve(c.config);
+  } catch (e) {
+    throw new FermionRunInputError(`checkpoint: invalid config (${(e as Error).message})`);
+  }
+  if (expected) {
+    const want = resolve(expected);
+    for (const k of MUST_MATCH) {
+      if (JSON.stringify(want[k]) !== JSON.stringify(config[k])) {
+        throw new FermionRunInputError(`checkpoint: ${k} is ${JSON.stringify(config[k])} in the checkpoint but ${JSON.stringify(want[k])} was requested`);
+      }
+    }
+    config = want;
+  }
+  if (c.phase !== 'pretrain' && c.phase !== 'train') throw new FermionRunInputError(`checkpoint: phase '${String(c.phase)}' is unknown`);
+  if (!Number.isInteger(c.epochs) || !Number.isInteger(c.pretrainEpochs)) throw new FermionRunInputError('checkpoint: epoch counters missing');
+  if (!c.rng || !Array.isArray(c.rng.s) || c.rng.s.length !== 4) throw new FermionRunInputError('checkpoint: Rng state missing');
+  const net = new SlaterNet({ particles: config.particles, hidden: config.hidden, layers: config.layers, determinants: config.determinants });
+  const sampler = new MetropolisSampler({ initialWidth: 0.5 });
+  let params: SlaterNetParams;
+  let optState: OptState;
+  try {
+    const probe = net.init(new Rng(0));
+    const spec = treeSpec(probe);
+    treeDispose(probe);
+    params = treeFromJSON(c.params, spec) as SlaterNetParams;
+    // rebuild in the model's key order (treeFromFlat nests by path)
+    const names = treeEntries(params).map(([p]) => p);
+    if (names.join(',') !== spec.paths.join(',')) throw new Error('parameter order differs');
+    optState = stateFromJSON(c.optState);
+  } catch (e) {
+    throw new FermionRunInputError(`checkpoint: parameters or optimiser state are corrupt (${(e as Error).message})`);
+  }
+  if (!c.walkers || c.walkers.walkers !== config.walkers || c.walkers.particles !== config.particles) {
+    treeDispose(params);
+    disposeState(optState);
+    throw new FermionRunInputError('checkpoint: walker state does not match the walkers/particles of the run');
+  }
+  const lp = c.phase === 'pretrain' ? hoLogProb(config.particles) : netLogProb(net, params);
+  let walkers: WalkerState;
+  try {
+    walkers = sampler.fromJSON(c.walkers, lp);
+  } catch (e) {
+    treeDispose(params);
+    disposeState(optState);
+    throw new FermionRunInputError(`checkpoint: ${(e as Error).message}`);
+  }
+  return {
+    config,
+    net,
+    hamiltonian: trappedFermionHamiltonian({ interaction: config.interaction }),
+    sampler,
+    params,
+    phase: c.phase,
+    optState,
+    walkers,
+    rng: Rng.fromState(c.rng),
+    pretrainEpochs: c.pretrainEpochs,
+    epochs: c.epochs,
+    history: Array.isArray(c.history) ? c.history.map((h) => ({ ...h })) : [],
+    pretrainHistory: Array.isArray(c.pretrainHistory) ? c.pretrainHistory.map((h) => ({ ...h })) : [],
+  };
+}
