@@ -1,32 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tanMesh } from '@nqs/quadrature';
 import { lo500, writePotentialTable } from '@nqs/hamiltonians';
-import { main } from '../main.js';
+import { captureCli } from './cli-harness.js';
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
-
-async function run(argv: string[]): Promise<{ code: number; json: Record<string, unknown> | undefined }> {
-  const code = await main(argv);
-  const line = out.trim();
-  return { code, json: line ? (JSON.parse(line) as Record<string, unknown>) : undefined };
-}
+const { io, run } = captureCli();
 
 describe('nqs exact deuteron', () => {
   it('Yamaguchi on paper64 gives −2.2245750 MeV', async () => {
@@ -36,7 +16,7 @@ describe('nqs exact deuteron', () => {
     expect(Math.abs((json!.energyMeV as number) + 2.224575)).toBeLessThan(5e-8);
     expect(json!.meshPoints).toBe(64);
     expect(json!.pDPercent).toBe(0);
-    expect(err).toMatch(/E = -2\.224575 MeV/);
+    expect(io.err).toMatch(/E = -2\.224575 MeV/);
   });
   it('LO500 on paper64 gives −2.22427 MeV and writes ψ with --out', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nqs-deut-'));
@@ -56,7 +36,7 @@ describe('nqs exact deuteron', () => {
     const file = join(dir, 'lo500.txt');
     writeFileSync(file, writePotentialTable(lo500(), tanMesh(24, 1).points));
     const a = await run(['exact', 'deuteron', '--potential', 'lo500', '--mesh', 'tan:24:1', '--json']);
-    out = '';
+    io.out = '';
     const b = await run(['exact', 'deuteron', '--potential', `table:${file}`, '--mesh', 'tan:24:1', '--json']);
     expect(b.code).toBe(0);
     expect(Math.abs((a.json!.energyMeV as number) - (b.json!.energyMeV as number))).toBeLessThan(1e-12);
@@ -72,9 +52,9 @@ describe('nqs exact deuteron', () => {
     it(`${flags.join(' ')} → one line, exit 2`, async () => {
       const { code } = await run(['exact', 'deuteron', ...flags, '--json']);
       expect(code).toBe(2);
-      expect(out).toBe('');
-      expect(err.trim().split('\n')).toHaveLength(1);
-      expect(err).toMatch(re);
+      expect(io.out).toBe('');
+      expect(io.err.trim().split('\n')).toHaveLength(1);
+      expect(io.err).toMatch(re);
     });
   }
   it('malformed table file → exit 2 naming the line', async () => {
@@ -83,7 +63,7 @@ describe('nqs exact deuteron', () => {
     writeFileSync(file, 'kp k 3S1\n0 0 1\n0 1 x\n');
     const { code } = await run(['exact', 'deuteron', '--potential', `table:${file}`]);
     expect(code).toBe(2);
-    expect(err).toMatch(/line 3: 'x' is not a number/);
+    expect(io.err).toMatch(/line 3: 'x' is not a number/);
   });
 });
 
@@ -110,9 +90,9 @@ describe('nqs potential', () => {
     it(`${flags.join(' ')} → one line, exit 2`, async () => {
       const { code } = await run(['potential', ...flags, '--json']);
       expect(code).toBe(2);
-      expect(out).toBe('');
-      expect(err.trim().split('\n')).toHaveLength(1);
-      expect(err).toMatch(re);
+      expect(io.out).toBe('');
+      expect(io.err.trim().split('\n')).toHaveLength(1);
+      expect(io.err).toMatch(re);
     });
   }
 });

@@ -1,30 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../main.js';
+import { captureCli } from './cli-harness.js';
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
-
-async function run(argv: string[]): Promise<{ code: number; json: Record<string, unknown> | undefined }> {
-  const code = await main(argv);
-  const line = out.trim();
-  return { code, json: line ? (JSON.parse(line) as Record<string, unknown>) : undefined };
-}
+const { io, run } = captureCli();
 
 const tiny = ['--mesh', 'tan:24:1', '--hidden', '8', '--pretrain-epochs', '20', '--quiet'];
 
@@ -40,7 +21,7 @@ describe('nqs deuteron', () => {
     expect(json!.fidelityS as number).toBeGreaterThan(0.9);
     expect(json!.epochs).toBeLessThanOrEqual(30);
     expect(json!.backend).toBe('wasm');
-    expect(err).toMatch(/deuteron NN \(1sc, N = 8/);
+    expect(io.err).toMatch(/deuteron NN \(1sc, N = 8/);
   });
 
   it('--out writes the history, the wavefunctions and the plots', async () => {
@@ -72,6 +53,7 @@ describe('nqs deuteron', () => {
       ['deuteron', '--arch', '3sc'],
       ['deuteron', '--activation', 'gelu'],
       ['deuteron', '--optimizer', 'newton'],
+      ['deuteron', '--init', 'glorot'],
       ['deuteron', '--hidden', '0'],
       ['deuteron', '--hidden', '-4'],
       ['deuteron', '--arch', '2sd', '--hidden', '10'],
@@ -80,10 +62,10 @@ describe('nqs deuteron', () => {
       ['deuteron', 'scan', '--arch', '1sc,4xx'],
     ];
     for (const c of cases) {
-      err = '';
+      io.err = '';
       const code = await main(c);
       expect(code, c.join(' ')).toBe(2);
-      expect(err.trim().split('\n').length, c.join(' ')).toBe(1);
+      expect(io.err.trim().split('\n').length, c.join(' ')).toBe(1);
     }
   });
 });

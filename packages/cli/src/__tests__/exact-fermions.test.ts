@@ -1,31 +1,12 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../main.js';
+import { captureCli } from './cli-harness.js';
 import { parseRange } from '../commands/exact-fermions.js';
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
-
-async function run(argv: string[]): Promise<{ code: number; json: Record<string, unknown> | undefined }> {
-  const code = await main(argv);
-  const line = out.trim();
-  return { code, json: line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : undefined };
-}
+const { io, run } = captureCli();
 
 describe('nqs exact fermions', () => {
   it('grid, A = 2, V0 = −10 gives the REFERENCE.md energy 0.595906', async () => {
@@ -43,7 +24,7 @@ describe('nqs exact fermions', () => {
     expect(Object.keys(json!)).toEqual(expect.arrayContaining(['energy', 'method', 'basisSize', 'converged', 'levels']));
     const exact = 0.5 + (Math.sqrt(1 + 0.5 * 3) * 8) / 2;
     expect(Math.abs((json!.energy as number) - exact)).toBeLessThan(1e-6);
-    out = '';
+    io.out = '';
     const a = await run(['exact', 'fermions', '--A', '3', '--interaction', 'harmonic', '--k', '0.5', '--method', 'analytic', '--json']);
     expect(a.code).toBe(0);
     expect(a.json!.energy).toBeCloseTo(exact, 14);
@@ -88,11 +69,11 @@ describe('nqs exact fermions', () => {
       [['--A', '4', '--interaction', 'harmonic', '--k', '-0.5'], /1 \+ kA/],
     ];
     for (const [argv, re] of cases) {
-      err = '';
+      io.err = '';
       const code = await main(['exact', 'fermions', ...argv]);
       expect(code, argv.join(' ')).toBe(2);
-      expect(err).toMatch(re);
-      expect(err.trim().split('\n')).toHaveLength(1);
+      expect(io.err).toMatch(re);
+      expect(io.err.trim().split('\n')).toHaveLength(1);
     }
   });
 });
@@ -117,11 +98,11 @@ describe('nqs exact fermions scan', () => {
   it('without --out prints the CSV on stdout; malformed ranges exit 2', async () => {
     const code = await main(['exact', 'fermions', 'scan', '--A', '2', '--V0', '0,5', '--methods', 'fci', '--basis', '8']);
     expect(code).toBe(0);
-    expect(out.split('\n')[0]).toBe('V0,fci');
+    expect(io.out.split('\n')[0]).toBe('V0,fci');
     for (const bad of ['-20:20', '1:0:1', '0:1:0', 'a:b:c', '1,,2']) {
-      err = '';
+      io.err = '';
       expect(await main(['exact', 'fermions', 'scan', '--A', '2', '--V0', bad])).toBe(2);
-      expect(err).toMatch(/malformed/);
+      expect(io.err).toMatch(/malformed/);
     }
     expect(parseRange('V0', '-20:20:1')).toHaveLength(41);
     expect(parseRange('V0', '-1:1:0.5')).toEqual([-1, -0.5, 0, 0.5, 1]);

@@ -1,32 +1,10 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../main.js';
+import { describe, expect, it } from 'vitest';
+import { captureCli } from './cli-harness.js';
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
-
-async function run(argv: string[]): Promise<{ code: number; json: Record<string, unknown> | undefined }> {
-  out = '';
-  err = '';
-  const code = await main(argv);
-  const line = out.trim();
-  return { code, json: line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : undefined };
-}
+const { io, run } = captureCli();
 
 const tiny = ['--walkers', '32', '--hidden', '6', '--sweeps', '2', '--eval-batches', '4', '--quiet'];
 
@@ -56,12 +34,12 @@ describe('nqs fermions', () => {
     const before = readFileSync(join(dir, 'result.json'), 'utf8');
     const m = await run(['fermions', '--A', '3', '--V0', '-2', ...tiny, '--pretrain-epochs', '3', '--seed', '5', '--out', dir, '--epochs', '6', '--resume']);
     expect(m.code).toBe(2);
-    expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toMatch(/particles/);
+    expect(io.err.trim().split('\n')).toHaveLength(1);
+    expect(io.err).toMatch(/particles/);
     writeFileSync(join(dir, 'checkpoint.json'), '{"format": "nqs-fermions-checkpoint", "version": 1, "config": {');
     const k = await run([...args, '--epochs', '6', '--resume']);
     expect(k.code).toBe(2);
-    expect(err).toMatch(/corrupt/);
+    expect(io.err).toMatch(/corrupt/);
     expect(readFileSync(join(dir, 'result.json'), 'utf8')).toBe(before);
   });
 
@@ -78,8 +56,8 @@ describe('nqs fermions', () => {
     for (const [argv, re] of cases) {
       const r = await run(argv);
       expect(r.code).toBe(2);
-      expect(err.trim().split('\n')).toHaveLength(1);
-      expect(err).toMatch(re);
+      expect(io.err.trim().split('\n')).toHaveLength(1);
+      expect(io.err).toMatch(re);
     }
   });
 });

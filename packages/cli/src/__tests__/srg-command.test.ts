@@ -1,30 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../main.js';
+import { describe, expect, it } from 'vitest';
+import { captureCli } from './cli-harness.js';
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
-
-async function run(argv: string[]): Promise<{ code: number; json: Record<string, unknown> | undefined }> {
-  const code = await main(argv);
-  const line = out.trim();
-  return { code, json: line ? (JSON.parse(line) as Record<string, unknown>) : undefined };
-}
+const { io, run } = captureCli();
 
 describe('nqs srg', () => {
   it('1S0 (LO500): lowest eigenvalue invariant, keys lambda / lowestEigenvalueMeV / maxEigenvalueDrift', async () => {
@@ -54,9 +34,9 @@ describe('nqs srg', () => {
   });
   it('rejects an unknown channel and a mesh with a huge k_max (exit 2)', async () => {
     expect((await run(['srg', '--channel', '3P0'])).code).toBe(2);
-    expect(err).toMatch(/allowed: 1S0, 3S1-3D1/);
+    expect(io.err).toMatch(/allowed: 1S0, 3S1-3D1/);
     expect((await run(['srg', '--mesh', 'tan:20:1'])).code).toBe(2);
-    expect(err).toMatch(/too stiff/);
+    expect(io.err).toMatch(/too stiff/);
   });
 });
 
