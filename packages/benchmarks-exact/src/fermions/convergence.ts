@@ -107,8 +107,9 @@ export interface FermionSolution {
   seconds: number;
 }
 
-/** Default HO basis sizes. */
+/** Default number of HO modes M for FCI in {@link solveFermions}. */
 export const DEFAULT_FCI_MODES = 20;
+/** Default number of HO modes M for Hartree–Fock in {@link solveFermions}. */
 export const DEFAULT_HF_MODES = 40;
 
 /**

@@ -11,7 +11,7 @@ export class PotentialInputError extends Error {
   override readonly name = 'PotentialInputError';
 }
 
-/** The channels of the deuteron block and the 1S0 wave, the ones every built-in potential names. */
+/** The channels of the deuteron (³S₁–³D₁) block, the ones every built-in potential provides. */
 export const DEUTERON_CHANNELS = ['3S1', '3D1', '3S1-3D1', '3D1-3S1'] as const;
 /** Channels of the issue-2 CLI (`nqs potential --channel`). */
 export const BASIC_CHANNELS = ['1S0', '3S1', '3D1', '3S1-3D1', '3D1-3S1'] as const;

@@ -26,7 +26,7 @@ export interface GetPotentialOptions {
 }
 
 /**
- * Resolve a potential by name: 'yamaguchi', 'malfliet-tjon', 'lo500' or 'table:FILE'.
+ * Resolve a potential by name: 'yamaguchi', 'malfliet-tjon', 'lo500', 'n3lo' (EM N3LO) or 'table:FILE'.
  * @throws PotentialInputError for an unknown name (listing the allowed ones) or a bad table
  */
 export function getPotential(name: string, opts: GetPotentialOptions = {}): PartialWavePotential {
