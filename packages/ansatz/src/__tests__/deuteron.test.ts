@@ -53,22 +53,93 @@ describe('deuteron networks', () => {
     expect(deuteronParamCount('2sc', 60)).toBe(30 * 30 + 4 * 30);
   });
 
-  it('initialisation: W₁ ∈ U(−1,0), b ∈ U(−1,1), output W ∈ U(0,1), hidden→hidden U(±1/√fan_in); reproducible from the seed', () => {
+  it('initialisation: the papers\' W₁ ∈ U(−1,0), b ∈ U(−1,1), W_out ∈ U(0,1) for 1sc/1sd (every scheme) and for --init reference; reproducible from the seed', () => {
     for (const arch of DEUTERON_ARCHS) {
-      const net = deuteronNet({ arch, hidden: 40 });
-      const p = net.init(new Rng(7));
-      for (const [path, t] of treeEntries(p)) {
-        const v = Array.from(t.dataSync());
-        const width = t.shape[0]!;
-        const [lo, hi] = path.endsWith('l1.w') ? [-1, 0] : path.endsWith('l1.b') ? [-1, 1] : path.endsWith('l2.w') ? [-1 / Math.sqrt(width), 1 / Math.sqrt(width)] : [0, 1];
+      for (const init of arch[0] === '1' ? (['auto', 'reference', 'authors', 'monotone'] as const) : (['reference'] as const)) {
+        const net = deuteronNet({ arch, hidden: 40, init });
+        const p = net.init(new Rng(7));
+        for (const [path, t] of treeEntries(p)) {
+          const v = Array.from(t.dataSync());
+          const width = t.shape[0]!;
+          const [lo, hi] = path.endsWith('l1.w') ? [-1, 0] : path.endsWith('l1.b') ? [-1, 1] : path.endsWith('l2.w') ? [-1 / Math.sqrt(width), 1 / Math.sqrt(width)] : [0, 1];
+          expect(Math.min(...v), `${arch} ${init} ${path}`).toBeGreaterThanOrEqual(lo);
+          expect(Math.max(...v), `${arch} ${init} ${path}`).toBeLessThanOrEqual(hi);
+        }
+        const again = net.init(new Rng(7));
+        expect(Array.from(treeToFlat(again))).toEqual(Array.from(treeToFlat(p)));
+        const other = net.init(new Rng(8));
+        expect(Array.from(treeToFlat(other))).not.toEqual(Array.from(treeToFlat(p)));
+        [p, again, other].forEach(treeDispose);
+      }
+    }
+    // 1-layer nets draw the same parameters whatever the scheme (the defaults of 1sc/1sd are unchanged)
+    const a = deuteronNet({ arch: '1sc', hidden: 12 }).init(new Rng(3));
+    const b = deuteronNet({ arch: '1sc', hidden: 12, init: 'reference' }).init(new Rng(3));
+    expect(Array.from(treeToFlat(a))).toEqual(Array.from(treeToFlat(b)));
+    [a, b].forEach(treeDispose);
+  });
+
+  it('two-layer init schemes: auto = monotone for sigmoid/softplus (W₂ rows of sign −sign W₁), authors = PyTorch U(±1/√fan_in), reference for relu/tanh', () => {
+    expect(deuteronNet({ arch: '2sc', hidden: 20 }).initScheme).toBe('monotone');
+    expect(deuteronNet({ arch: '2sd', hidden: 20, activation: 'softplus' }).initScheme).toBe('monotone');
+    expect(deuteronNet({ arch: '2sd', hidden: 20, activation: 'tanh' }).initScheme).toBe('reference');
+    expect(deuteronNet({ arch: '2sc', hidden: 20, activation: 'relu' }).initScheme).toBe('reference');
+    expect(deuteronNet({ arch: '1sc', hidden: 20 }).initScheme).toBe('reference');
+    for (const arch of ['2sc', '2sd'] as const) {
+      const get = (p: ParamTree, path: string) => Array.from(treeEntries(p).find(([n]) => n === path)![1].dataSync());
+      const pre = arch === '2sc' ? '' : 'S.';
+      for (const [hidden, seed] of [[40, 5], [20, 1], [20, 2], [60, 2], [8, 3]] as const) {
+        const mono = deuteronNet({ arch, hidden }).init(new Rng(seed));
+        const w1 = get(mono, `${pre}l1.w`), b1 = get(mono, `${pre}l1.b`), w2 = get(mono, `${pre}l2.w`), wo = get(mono, `${pre}out.w`);
+        const h = w1.length;
+        expect(Math.min(...w1)).toBeLessThan(0);
+        expect(Math.max(...w1)).toBeGreaterThanOrEqual(0);
+        for (let i = 0; i < h; i++) for (let j = 0; j < h; j++) expect(w2[i * h + j]! * Math.sign(w1[i]!)).toBeLessThanOrEqual(0);
+        expect(Math.min(...wo)).toBeGreaterThanOrEqual(0);
+        // float64: the sigmoid second-layer pre-activations start at 0 for q = 0 and reach −20 as q → ∞
+        for (let j = 0; j < h; j++) {
+          let c0 = 0, cInf = 0;
+          for (let i = 0; i < h; i++) {
+            c0 += w2[i * h + j]! * sig(b1[i]!);
+            cInf += w2[i * h + j]! * (w1[i]! >= 0 ? 1 : 0);
+          }
+          expect(Math.abs(c0), `${arch} ${hidden} ${seed} c0`).toBeLessThan(1e-4);
+          expect(cInf, `${arch} ${hidden} ${seed} c∞`).toBeCloseTo(-20, 3);
+        }
+        treeDispose(mono);
+      }
+      const mono = deuteronNet({ arch, hidden: 40 }).init(new Rng(5));
+      const h = get(mono, `${pre}l1.w`).length;
+      const auth = deuteronNet({ arch, hidden: 40, init: 'authors' }).init(new Rng(5));
+      const b = 1 / Math.sqrt(h);
+      for (const [path, lo, hi] of [[`${pre}l1.w`, -1, 1], [`${pre}l1.b`, -1, 1], [`${pre}l2.w`, -b, b], [`${pre}out.w`, -b, b]] as const) {
+        const v = get(auth, path);
         expect(Math.min(...v), path).toBeGreaterThanOrEqual(lo);
         expect(Math.max(...v), path).toBeLessThanOrEqual(hi);
+        expect(Math.min(...v), path).toBeLessThan(0);
       }
-      const again = net.init(new Rng(7));
-      expect(Array.from(treeToFlat(again))).toEqual(Array.from(treeToFlat(p)));
-      const other = net.init(new Rng(8));
-      expect(Array.from(treeToFlat(other))).not.toEqual(Array.from(treeToFlat(p)));
-      [p, again, other].forEach(treeDispose);
+      [mono, auth].forEach(treeDispose);
+    }
+    expect(() => deuteronNet({ arch: '2sc', hidden: 20, init: 'glorot' as 'auto' })).toThrow(/init: 'glorot'/);
+  });
+
+  it('2sc/2sd with sigmoid: the reference init has the constant tail Σ W_out σ(0) at 500 fm⁻¹, the default init switches it off', () => {
+    for (const arch of ['2sc', '2sd'] as const) {
+      for (const seed of [1, 2, 3]) {
+        const ratio = (init: 'reference' | 'auto') => {
+          const net = deuteronNet({ arch, hidden: 40, init });
+          const p = net.init(new Rng(seed));
+          const k = tf.tensor1d([0.1, 500]);
+          const { S, D } = net.amplitudes(p, k);
+          const s = S.dataSync(), d = D.dataSync();
+          tf.dispose([k, S, D]);
+          treeDispose(p);
+          return Math.max(Math.abs(s[1]! / s[0]!), Math.abs(d[1]! / d[0]!));
+        };
+        // reference: every first-layer unit → 0, the second layer outputs σ(0) = ½ at q → ∞ as at q ≈ 0
+        expect(ratio('reference'), `${arch} ${seed}`).toBeGreaterThan(0.3);
+        expect(ratio('auto'), `${arch} ${seed}`).toBeLessThan(0.05);
+      }
     }
   });
 

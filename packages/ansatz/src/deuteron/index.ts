@@ -1,2 +1,2 @@
-export { AnsatzInputError, DEUTERON_ARCHS, DEUTERON_ACTIVATIONS, deuteronNet, deuteronParamCount } from './networks.js';
-export type { DeuteronArch, DeuteronActivation, DeuteronAmplitudes, MeshAnsatz, DeuteronNetOptions, DeuteronNet } from './networks.js';
+export { AnsatzInputError, DEUTERON_ARCHS, DEUTERON_ACTIVATIONS, DEUTERON_INITS, deuteronNet, deuteronParamCount } from './networks.js';
+export type { DeuteronArch, DeuteronActivation, DeuteronInit, DeuteronAmplitudes, MeshAnsatz, DeuteronNetOptions, DeuteronNet } from './networks.js';

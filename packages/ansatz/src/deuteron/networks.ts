@@ -7,9 +7,12 @@
  * - `1sd`: two separate nets 1→N/2 (bias) → act → 1 (no bias), one per channel
  * - `2sd`: two separate nets 1→N/4 (bias) → act → N/4 (no bias) → act → 1 (no bias)
  *
- * N is the total number of hidden units. Initialisation of the papers: first-layer weights
- * U(−1, 0), biases U(−1, 1), output weights U(0, 1); the hidden→hidden weights of 2sc/2sd are
- * U(−1/√fan_in, 1/√fan_in) (PyTorch's nn.Linear default, as in the authors' public code).
+ * N is the total number of hidden units. Initialisation (see {@link DeuteronInit}): the papers'
+ * first-layer weights U(−1, 0), biases U(−1, 1), output weights U(0, 1) for 1sc/1sd. For 2sc/2sd with
+ * sigmoid or softplus that init cannot train on a mesh up to 500 fm⁻¹: every first-layer unit tends
+ * to 0 as q → ∞, the bias-free second layer then outputs act(0) ≠ 0 whatever its weights, and the
+ * constant tail Σ W_out act(0) dominates Σ w k² ψ². The default (`auto`) therefore draws those nets
+ * with a decreasing second layer whose units switch off at large q (`monotone`).
  */
 import { tf, treeEntries, uniformTensor } from '@nqs/autodiff-core';
 import type { ParamTree, Rng } from '@nqs/autodiff-core';
@@ -48,13 +51,39 @@ export interface DeuteronNetOptions {
   hidden: number;
   /** Default 'sigmoid'. */
   activation?: DeuteronActivation;
+  /** Parameter initialisation (default 'auto'), see {@link DeuteronInit}. */
+  init?: DeuteronInit;
 }
+
+/**
+ * Initialisations. All draw first-layer biases b ~ U(−1, 1); for 1sc/1sd all but `authors` coincide
+ * with the papers' W₁ ~ U(−1, 0), W_out ~ U(0, 1) (and `authors` too: the authors' code sets those).
+ * - `reference`: REFERENCE.md §1 for every arch, W₁ ~ U(−1, 0), W_out ~ U(0, 1), hidden→hidden
+ *   U(±1/√h). Two-layer sigmoid/softplus nets then start with the untrainable constant tail.
+ * - `authors`: the authors' public PyTorch code (javier-rozalen/deuteron, modules/neural_networks.py):
+ *   for 2sc/2sd only the first-layer bias is set explicitly, every weight keeps nn.Linear's default
+ *   U(±1/√fan_in), i.e. W₁ ~ U(−1, 1), hidden→hidden and output U(±1/√h).
+ * - `monotone`: 2sc/2sd with W₁ ~ U(−1, 1) (at least one unit of each sign), hidden→hidden
+ *   W₂[i][j] = −sign(W₁[i])·m_ij with m_ij ~ U(0, 1) rescaled per column so that, for sigmoid inputs,
+ *   the second-layer pre-activation c_j(q) decreases monotonically from c_j(0) = 0 to c_j(∞) = −Δ
+ *   (Δ = 20); W_out ~ U(0, 1). Each unit starts as a smooth bump that switches off at large momentum
+ *   (as the 1sc units do) and the network's tail starts at ≈ e^{−Δ} instead of act(0).
+ * - `auto` (default): `monotone` for 2sc/2sd with sigmoid or softplus (act(0) ≠ 0, act(−∞) = 0);
+ *   `reference` otherwise (relu and tanh have act(0) = 0, so the reference init has no tail).
+ */
+export const DEUTERON_INITS = ['auto', 'reference', 'authors', 'monotone'] as const;
+export type DeuteronInit = (typeof DEUTERON_INITS)[number];
+
+/** Target drop Δ of the second-layer pre-activations between q = 0 and q → ∞ (`monotone` init). */
+const MONOTONE_DROP = 20;
 
 /** A deuteron network: a {@link MeshAnsatz} over a {@link ParamTree} plus its Jacobian. */
 export interface DeuteronNet extends MeshAnsatz<ParamTree> {
   readonly arch: DeuteronArch;
   readonly hidden: number;
   readonly activation: DeuteronActivation;
+  /** The initialisation scheme actually used (`auto` resolved). */
+  readonly initScheme: Exclude<DeuteronInit, 'auto'>;
   /** Number of scalar parameters. */
   readonly numParams: number;
   /**
@@ -120,16 +149,48 @@ function mlp(p: Tree, x: tf.Tensor, act: (t: tf.Tensor) => tf.Tensor, hiddenLaye
   return dense(h, (p.out as Tree).w as tf.Tensor);
 }
 
-function initMlp(rng: Rng, width: number, outputs: number, hiddenLayers: number): ParamTree {
-  const t: Record<string, ParamTree> = {
-    l1: { w: uniformTensor(rng, [1, width], -1, 0), b: uniformTensor(rng, [width], -1, 1) },
-  };
-  // The papers give U(0,1) for the output weights only; a hidden→hidden layer drawn from U(0,1) saturates
-  // the second activation (sums of ~N/2 positive terms) and pre-training stalls. Like the authors' public
-  // PyTorch code (nn.Linear default), it is drawn from U(−1/√fan_in, 1/√fan_in).
-  if (hiddenLayers === 2) t.l2 = { w: uniformTensor(rng, [width, width], -1 / Math.sqrt(width), 1 / Math.sqrt(width)) };
-  t.out = { w: uniformTensor(rng, [width, outputs], 0, 1) };
-  return t;
+function initMlp(rng: Rng, width: number, outputs: number, hiddenLayers: number, init: Exclude<DeuteronInit, 'auto'>, activation: DeuteronActivation): ParamTree {
+  const bound = 1 / Math.sqrt(width);
+  if (hiddenLayers === 1) {
+    // the papers' (and the authors' code) init for 1sc/1sd
+    return { l1: { w: uniformTensor(rng, [1, width], -1, 0), b: uniformTensor(rng, [width], -1, 1) }, out: { w: uniformTensor(rng, [width, outputs], 0, 1) } };
+  }
+  if (init === 'reference') {
+    return {
+      l1: { w: uniformTensor(rng, [1, width], -1, 0), b: uniformTensor(rng, [width], -1, 1) },
+      l2: { w: uniformTensor(rng, [width, width], -bound, bound) },
+      out: { w: uniformTensor(rng, [width, outputs], 0, 1) },
+    };
+  }
+  const l1 = { w: uniformTensor(rng, [1, width], -1, 1), b: uniformTensor(rng, [width], -1, 1) };
+  if (init === 'authors') return { l1, l2: { w: uniformTensor(rng, [width, width], -bound, bound) }, out: { w: uniformTensor(rng, [width, outputs], -bound, bound) } };
+  // monotone: c_j(q) = Σ_i W₂[i][j] act(W₁[i] q + b_i) with W₂[i][j] = −sign(W₁[i])·m_ij, m_ij ≥ 0, decreases
+  // in q. Per column j the magnitudes of the rising (W₁ ≥ 0) and falling (W₁ < 0) inputs are scaled
+  // so that c_j(0) = 0 (the unit starts in its linear range) and c_j(∞) = −Δ (sigmoid: off at large q).
+  const w1 = l1.w.dataSync() as Float32Array;
+  // both kinds of input unit are needed (probability 2^{1−h} that all W₁ share a sign): flip one
+  if (width > 1 && w1.every((v) => v < 0)) w1[0] = -w1[0]!;
+  if (width > 1 && w1.every((v) => v >= 0)) w1[0] = -w1[0]! || -0.5;
+  const b1 = l1.b.dataSync();
+  // the input units at q = 0: act(b_i) (softplus: log(1 + e^b); the drop to q → ∞ uses the sigmoid limits)
+  const sb = Array.from(b1, (b) => (activation === 'softplus' ? Math.log1p(Math.exp(b)) : 1 / (1 + Math.exp(-b))));
+  const m = rng.fillUniform(new Float32Array(width * width), 0, 1);
+  const w2 = new Float32Array(width * width);
+  for (let j = 0; j < width; j++) {
+    let A = 0, B = 0, C = 0; // Σ_falling m σ(b), Σ_rising m σ(b), Σ_rising m (1 − σ(b))
+    for (let i = 0; i < width; i++) {
+      const v = m[i * width + j]!;
+      if (w1[i]! < 0) A += v * sb[i]!;
+      else { B += v * sb[i]!; C += v * (1 - 1 / (1 + Math.exp(-b1[i]!))); }
+    }
+    // α A = β B (c(0) = 0), α A + β C = Δ (c(0) − c(∞) = Δ); one-signed W₁ (width 1): β = Δ/C or α = Δ/A
+    const alpha = B > 0 && A > 0 ? MONOTONE_DROP / (A * (1 + C / B)) : A > 0 ? MONOTONE_DROP / A : 0;
+    const beta = B > 0 && A > 0 ? (alpha * A) / B : C > 0 ? MONOTONE_DROP / C : 0;
+    for (let i = 0; i < width; i++) w2[i * width + j] = w1[i]! < 0 ? alpha * m[i * width + j]! : -beta * m[i * width + j]!;
+  }
+  l1.w.dispose();
+  l1.w = tf.tensor2d(w1, [1, width]);
+  return { l1, l2: { w: tf.tensor2d(w2, [width, width]) }, out: { w: uniformTensor(rng, [width, outputs], 0, 1) } };
 }
 
 /**
@@ -139,6 +200,9 @@ function initMlp(rng: Rng, width: number, outputs: number, hiddenLayers: number)
 export function deuteronNet(opts: DeuteronNetOptions): DeuteronNet {
   const activation = opts.activation ?? 'sigmoid';
   validate(opts.arch, opts.hidden, activation);
+  const initOpt = opts.init ?? 'auto';
+  if (!(DEUTERON_INITS as readonly string[]).includes(initOpt)) throw new AnsatzInputError(`init: '${initOpt}' is not allowed (allowed: ${DEUTERON_INITS.join(', ')})`);
+  const init: Exclude<DeuteronInit, 'auto'> = initOpt !== 'auto' ? initOpt : opts.arch[0] === '2' && (activation === 'sigmoid' || activation === 'softplus') ? 'monotone' : 'reference';
   const arch = opts.arch;
   const hidden = opts.hidden;
   const act = ACT[activation];
@@ -161,11 +225,12 @@ export function deuteronNet(opts: DeuteronNetOptions): DeuteronNet {
     arch,
     hidden,
     activation,
+    initScheme: init,
     numParams: deuteronParamCount(arch, hidden),
     init(rng: Rng): ParamTree {
-      if (!separate) return initMlp(rng, width, 2, layers);
+      if (!separate) return initMlp(rng, width, 2, layers, init, activation);
       const [rs, rd] = rng.splitN(2);
-      return { S: initMlp(rs!, width, 1, layers), D: initMlp(rd!, width, 1, layers) };
+      return { S: initMlp(rs!, width, 1, layers, init, activation), D: initMlp(rd!, width, 1, layers, init, activation) };
     },
     amplitudes(params: ParamTree, k: tf.Tensor1D): DeuteronAmplitudes {
       return tf.tidy(() => {

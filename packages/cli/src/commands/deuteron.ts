@@ -1,6 +1,6 @@
 import { Rng, treeDispose, treeSize } from '@nqs/autodiff-core';
-import { DEUTERON_ACTIVATIONS, DEUTERON_ARCHS, deuteronNet } from '@nqs/ansatz';
-import type { DeuteronActivation, DeuteronArch } from '@nqs/ansatz';
+import { DEUTERON_ACTIVATIONS, DEUTERON_ARCHS, DEUTERON_INITS, deuteronNet } from '@nqs/ansatz';
+import type { DeuteronActivation, DeuteronArch, DeuteronInit } from '@nqs/ansatz';
 import { deuteronMeshHamiltonian, solveDeuteron } from '@nqs/benchmarks-exact';
 import { POTENTIAL_NAMES, getPotential } from '@nqs/hamiltonians';
 import { linePlot } from '@nqs/plot';
@@ -25,6 +25,7 @@ const common: FlagSpecs = {
   potential: { type: 'string', help: `potential (${POTENTIAL_NAMES.join(', ')})`, default: D.potential },
   mesh: { type: 'string', help: 'momentum mesh: paper64, paper:N[:KMAX], tan:N:C, gl:N:A:B', default: D.mesh },
   activation: { type: 'string', help: 'hidden activation', choices: DEUTERON_ACTIVATIONS, default: D.activation },
+  init: { type: 'string', help: 'initialisation: auto (monotone for 2sc/2sd with sigmoid/softplus, else the papers\'), reference (REFERENCE.md), authors (their PyTorch code), monotone', choices: DEUTERON_INITS, default: 'auto' },
   optimizer: { type: 'string', help: 'gn (damped Gauss–Newton), lbfgs-gn, lbfgs, adam, rmsprop (the papers), sgd', choices: MESH_OPTIMIZERS, default: D.optimizer },
   epochs: { type: 'int', help: `energy steps (default by optimizer: ${Object.entries({ gn: 150, 'lbfgs-gn': 600, lbfgs: 6000, adam: 250000, rmsprop: 250000, sgd: 250000 }).map(([k, v]) => `${k} ${v}`).join(', ')})`, min: 0, default: D.epochs },
   'pretrain-epochs': { type: 'int', help: 'pre-training steps towards ψ₀ = e^{-b²q²/2}, ψ₂ = q²e^{-b²q²/2} (default 200 L-BFGS; 2000 for first-order optimisers)', min: 0, default: D.pretrainEpochs },
@@ -55,21 +56,21 @@ function setupProblem(flags: Record<string, unknown>): Setup {
   return { problem, exactEnergyMeV: exact.energyMeV, exactPD: exact.pD, exactS: exact.psiS, exactD: exact.psiD, potential, mesh: meshSpec };
 }
 
-function checkNet(arch: string, hidden: number, activation: string) {
+function checkNet(arch: string, hidden: number, activation: string, init: string = 'auto') {
   // the library validates (AnsatzInputError → one line, exit 2)
-  return deuteronNet({ arch: arch as DeuteronArch, hidden, activation: activation as DeuteronActivation });
+  return deuteronNet({ arch: arch as DeuteronArch, hidden, activation: activation as DeuteronActivation, init: init as DeuteronInit });
 }
 
-/** Two-layer nets with act(0) ≠ 0 have a constant tail ψ(k → ∞) = Σ W_out act(0) at k up to 500 fm⁻¹. */
-function warnTail(archs: string[], activation: string, quiet: boolean): void {
-  if (quiet || !(activation === 'sigmoid' || activation === 'softplus' || activation === 'tanh')) return;
+/** Two-layer sigmoid/softplus nets with W₁ < 0 start with a constant tail ψ(k → ∞) = Σ W_out act(0) up to 500 fm⁻¹. */
+function warnTail(archs: string[], activation: string, init: string, quiet: boolean): void {
+  if (quiet || init !== 'reference' || !(activation === 'sigmoid' || activation === 'softplus')) return;
   const two = archs.filter((a) => a.startsWith('2'));
-  if (two.length) info(`warning: ${two.join(', ')} with ${activation}: the second layer gives ψ(k → ∞) = Σ W_out·act(0) ≠ 0, which dominates the mesh norm up to k = 500 fm⁻¹; pre-training often stalls there (relu avoids the tail)`);
+  if (two.length) info(`warning: ${two.join(', ')} with ${activation} and --init reference: the second layer gives ψ(k → ∞) = Σ W_out·act(0) ≠ 0, which dominates the mesh norm up to k = 500 fm⁻¹; training usually stalls there (use --init auto)`);
 }
 
 function trainOne(s: Setup, args: Parsed, arch: string, hidden: number, seed: number, bar: boolean): { res: TrainMeshResult; parameters: number } {
   const f = args.flags;
-  const net = checkNet(arch, hidden, f.activation as string);
+  const net = checkNet(arch, hidden, f.activation as string, f.init as string);
   const p0 = net.init(new Rng(seed));
   const parameters = treeSize(p0);
   const quiet = !bar || f.quiet === true;
@@ -81,6 +82,7 @@ function trainOne(s: Setup, args: Parsed, arch: string, hidden: number, seed: nu
     optimizer: f.optimizer as MeshOptimizer,
     epochs,
     pretrainEpochs: pre,
+    pretrainMethod: arch.startsWith('2') ? D.pretrainMethodTwoLayer : D.pretrainMethodOneLayer,
     learningRate: f.lr as number,
     lbfgsMemory: D.lbfgsMemory,
     onStep: (phase, step) => bars[phase].update(step),
@@ -122,8 +124,8 @@ export const deuteronCommand: Command = {
     const outDir = typeof f.out === 'string' ? prepareOutDir(f.out) : undefined;
     const arch = f.arch as string;
     const hidden = f.hidden as number;
-    checkNet(arch, hidden, f.activation as string);
-    warnTail([arch], f.activation as string, f.quiet === true || args.json);
+    const initScheme = checkNet(arch, hidden, f.activation as string, f.init as string).initScheme;
+    warnTail([arch], f.activation as string, f.init as string, f.quiet === true || args.json);
     const backend = await setupBackend({ backend: (f.backend as string | undefined) ?? process.env.NQS_BACKEND ?? 'wasm', quiet: f.quiet === true || args.json });
     const s = setupProblem(f);
     const { res, parameters } = trainOne(s, args, arch, hidden, f.seed as number, true);
@@ -134,6 +136,7 @@ export const deuteronCommand: Command = {
       arch,
       hidden,
       activation: f.activation as string,
+      init: initScheme,
       optimizer: f.optimizer as string,
       parameters,
       seed: f.seed as number,
@@ -221,8 +224,8 @@ export const deuteronScanCommand: Command = {
     const hiddens = f.hidden as number[];
     const runs = f.runs as number;
     // validate every (arch, hidden) pair before any work
-    for (const a of archs) for (const h of hiddens) checkNet(a, h, f.activation as string);
-    warnTail(archs, f.activation as string, f.quiet === true || args.json);
+    for (const a of archs) for (const h of hiddens) checkNet(a, h, f.activation as string, f.init as string);
+    warnTail(archs, f.activation as string, f.init as string, f.quiet === true || args.json);
     const backend = await setupBackend({ backend: (f.backend as string | undefined) ?? process.env.NQS_BACKEND ?? 'wasm', quiet: f.quiet === true || args.json });
     const s = setupProblem(f);
     const t0 = performance.now();

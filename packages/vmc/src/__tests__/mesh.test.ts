@@ -19,6 +19,8 @@ import {
   networkU,
   objectiveAndGrad,
   overlapLossAndGradU,
+  pretrainResidual,
+  leastSquaresMinimize,
   pretrainTargets,
   toU,
   trainMesh,
@@ -202,16 +204,98 @@ describe('mesh state (tfjs)', () => {
     treeDispose(p);
   });
 
+  it('pre-training of 2sc and 2sd (sigmoid, default init, Levenberg–Marquardt) reaches K_S, K_D > 0.999 for every seed', () => {
+    const K = (r: { loss: number }) => r.loss; // (K_S − 1)² + (K_D − 1)² < 1e-6 ⇒ K_S, K_D > 0.999
+    for (const arch of ['2sc', '2sd'] as const) {
+      for (const seed of [1, 2, 3]) {
+        const net = deuteronNet({ arch, hidden: 20 });
+        const p = net.init(new Rng(seed));
+        const res = trainMesh(net, lo500, p, { optimizer: 'gn', epochs: 0, pretrainEpochs: 60, pretrainMethod: 'lm', historyEvery: 10 });
+        const pre = res.history.filter((r) => r.phase === 'pretrain');
+        expect(K(pre[pre.length - 1]!), `${arch} seed ${seed}`).toBeLessThan(1e-6);
+        treeDispose(res.params);
+        treeDispose(p);
+      }
+    }
+    // the reference init (W₁ ∈ U(−1,0)) starts on the constant-tail plateau and stays there
+    const net = deuteronNet({ arch: '2sc', hidden: 20, init: 'reference' });
+    const p = net.init(new Rng(1));
+    const res = trainMesh(net, lo500, p, { optimizer: 'gn', epochs: 0, pretrainEpochs: 60, pretrainMethod: 'lm', historyEvery: 10 });
+    expect(res.history[res.history.length - 1]!.loss).toBeGreaterThan(0.1);
+    treeDispose(res.params);
+    treeDispose(p);
+  });
+
+  it('2sc and 2sd (N = 20, sigmoid, default init) train to the LO500 deuteron: energy within 1e-3, fidelities > 0.999', () => {
+    for (const arch of ['2sc', '2sd'] as const) {
+      const net = deuteronNet({ arch, hidden: 20 });
+      const p = net.init(new Rng(1));
+      const res = trainMesh(net, lo500, p, { optimizer: 'gn', epochs: 40, pretrainEpochs: 60, pretrainMethod: 'lm' });
+      expect(res.final.energyMeV, arch).toBeGreaterThanOrEqual(exactE - 1e-9);
+      expect(res.final.relativeError!, arch).toBeLessThan(1e-3);
+      expect(res.final.fidelityS!, arch).toBeGreaterThan(0.999);
+      expect(res.final.fidelityD!, arch).toBeGreaterThan(0.999);
+      treeDispose(res.params);
+      treeDispose(p);
+    }
+  });
+
   it('rejects bad options', () => {
     const net = deuteronNet({ arch: '1sc', hidden: 4 });
     const p = net.init(new Rng(1));
     expect(() => trainMesh(net, lo500, p, { optimizer: 'newton' as 'lbfgs', epochs: 1 })).toThrow(MeshTrainInputError);
     expect(() => trainMesh(net, lo500, p, { epochs: -1 })).toThrow(/epochs: -1/);
+    expect(() => trainMesh(net, lo500, p, { epochs: 1, pretrainMethod: 'adam' as 'lm' })).toThrow(/pretrainMethod: 'adam'/);
+    expect(() => trainMesh({ amplitudes: net.amplitudes }, lo500, p, { optimizer: 'lbfgs', epochs: 1, pretrainMethod: 'lm' })).toThrow(/amplitudesWithJacobian/);
     treeDispose(p);
   });
 });
 
 describe('float64 optimisers', () => {
+  it('the pre-training residual: |r_L|² = 2(1 − √K_L) and its Jacobian matches finite differences', () => {
+    const rng = new Rng(12);
+    const n = 5, P = 4;
+    const A = Float64Array.from({ length: 2 * n * P }, () => rng.normal()); // u(θ) = A θ + c
+    const c = Float64Array.from({ length: 2 * n }, () => rng.normal());
+    const t = Float64Array.from({ length: 2 * n }, () => rng.normal());
+    const uOf = (th: Float64Array) => Float64Array.from(c, (v, a) => v + th.reduce((s, x, q) => s + A[a * P + q]! * x, 0));
+    const th = Float64Array.from({ length: P }, () => rng.normal());
+    const u = uOf(th);
+    const signs: [number, number] = [1, -1];
+    const { r, J } = pretrainResidual(u, t, n, signs, A);
+    for (const [ch, off] of [[0, 0], [1, n]] as const) {
+      let ut = 0, uu = 0, tt = 0, rr = 0;
+      for (let i = off; i < off + n; i++) { ut += u[i]! * t[i]!; uu += u[i]! ** 2; tt += t[i]! ** 2; rr += r[i]! ** 2; }
+      expect(rr).toBeCloseTo(2 * (1 - (signs[ch] * ut) / Math.sqrt(uu * tt)), 12);
+    }
+    const h = 1e-6;
+    for (let q = 0; q < P; q++) {
+      const tp = Float64Array.from(th), tm = Float64Array.from(th);
+      tp[q] += h;
+      tm[q] -= h;
+      const rp = pretrainResidual(uOf(tp), t, n, signs).r, rm = pretrainResidual(uOf(tm), t, n, signs).r;
+      for (let a = 0; a < 2 * n; a++) expect(J![a * P + q]!).toBeCloseTo((rp[a]! - rm[a]!) / (2 * h), 7);
+    }
+  });
+
+  it('Levenberg–Marquardt solves the Rosenbrock least-squares problem and an under-determined one (P > m)', () => {
+    const ros = {
+      residual: (x: Float64Array) => Float64Array.of(10 * (x[1]! - x[0]! ** 2), 1 - x[0]!),
+      residualAndJacobian: (x: Float64Array) => ({ r: ros.residual(x), J: Float64Array.of(-20 * x[0]!, 10, -1, 0) }),
+    };
+    const a = leastSquaresMinimize(ros, Float64Array.of(-1.2, 1), { maxIterations: 200, tolerance: 1e-24 });
+    expect(a.x[0]).toBeCloseTo(1, 8);
+    expect(a.x[1]).toBeCloseTo(1, 8);
+    // 2 residuals, 5 parameters: r = [Σx − 3, x₀x₁ − 2]; any zero is a solution
+    const und = {
+      residual: (x: Float64Array) => Float64Array.of(x.reduce((s, v) => s + v, 0) - 3, x[0]! * x[1]! - 2),
+      residualAndJacobian: (x: Float64Array) => ({ r: und.residual(x), J: Float64Array.of(1, 1, 1, 1, 1, x[1]!, x[0]!, 0, 0, 0) }),
+    };
+    const b = leastSquaresMinimize(und, Float64Array.of(0.1, 0.2, 0.3, 0.4, 0.5), { maxIterations: 100, tolerance: 1e-24 });
+    const rb = und.residual(b.x);
+    expect(Math.hypot(rb[0]!, rb[1]!)).toBeLessThan(1e-10);
+  });
+
   it('L-BFGS minimises the Rosenbrock function', () => {
     const f = (x: Float64Array) => {
       const [a, b] = [x[0]!, x[1]!];

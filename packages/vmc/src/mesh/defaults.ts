@@ -13,8 +13,18 @@ export const DEUTERON_DEFAULTS = {
   optimizer: 'gn',
   /** energy iterations (Gauss–Newton; the acceptance was met after 70–120 for seeds 1–6) */
   epochs: 150,
-  /** pre-training iterations (L-BFGS) */
+  /** pre-training iterations (L-BFGS for 1sc/1sd, Levenberg–Marquardt for 2sc/2sd) */
   pretrainEpochs: 200,
+  /**
+   * pre-training method of the one-layer nets: L-BFGS on (K_S − 1)² + (K_D − 1)² (followed by
+   * Gauss–Newton it gave 1sc N = 60 a relative error ~2e−7; after an LM pre-training 3e−4)
+   */
+  pretrainMethodOneLayer: 'lbfgs',
+  /**
+   * pre-training method of 2sc/2sd: Levenberg–Marquardt on the normalised-amplitude residual
+   * (reached (K_S − 1)² + (K_D − 1)² < 1e−12 for every seed tried; L-BFGS left some seeds far off)
+   */
+  pretrainMethodTwoLayer: 'lm',
   lbfgsMemory: 50,
   learningRate: 1e-2,
   seed: 1,

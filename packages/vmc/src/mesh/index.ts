@@ -1,4 +1,6 @@
-export { MeshProblemInputError, meshProblem, toU, applyH, channelFidelity, meshObservables, energyAndGradU, pretrainTargets, overlapLossAndGradU, meshGroundState } from './problem.js';
+export { MeshProblemInputError, meshProblem, toU, applyH, channelFidelity, meshObservables, energyAndGradU, pretrainTargets, overlapLossAndGradU, pretrainResidual, meshGroundState } from './problem.js';
+export { leastSquaresMinimize } from './least-squares.js';
+export type { LeastSquaresModel, LeastSquaresOptions, LeastSquaresResult } from './least-squares.js';
 export type { MeshHamiltonianInput, MeshReference, MeshProblem, MeshObservables } from './problem.js';
 export { lbfgsMinimize } from './lbfgs.js';
 export type { ValueAndGrad, LbfgsOptions, LbfgsIteration, LbfgsResult } from './lbfgs.js';

@@ -213,3 +213,42 @@ export function meshGroundState(p: MeshProblem): MeshReference {
   }
   return { energyMeV: ev[i0]!, psiS, psiD };
 }
+
+/**
+ * Pre-training residual r = [s_S û_S − t̂_S, s_D û_D − t̂_D] (length 2N) with û_L = u_L/|u_L| and
+ * t̂_L = t_L/|t_L| the normalised network and target u-vectors of channel L and fixed signs s_L = ±1.
+ * |r_L|² = 2(1 − s_L û_L·t̂_L) = 2(1 − √K_L) when s_L = sign(u_L·t_L), so |r| → 0 ⇔ K_S, K_D → 1.
+ * Unlike the papers' (K_L − 1)², whose gradient carries a factor û_L·t̂_L and vanishes when the network
+ * is orthogonal to the target (an initial two-layer net whose constant tail dominates the norm up to
+ * 500 fm⁻¹ sits there), this residual has a non-degenerate Jacobian at such points.
+ * With `Ju` (row-major 2N × P, ∂u/∂θ) also returns ∂r/∂θ = s_L (1 − û_L û_Lᵀ) ∂u_L/∂θ / |u_L|.
+ */
+export function pretrainResidual(u: Float64Array, t: Float64Array, n: number, signs: readonly [number, number], Ju?: Float64Array): { r: Float64Array; J?: Float64Array } {
+  if (u.length !== 2 * n || t.length !== 2 * n) throw new MeshProblemInputError(`pretrainResidual: u and t must have 2N = ${2 * n} entries (got ${u.length}, ${t.length})`);
+  const r = new Float64Array(2 * n);
+  const P = Ju ? Ju.length / (2 * n) : 0;
+  const J = Ju ? new Float64Array(2 * n * P) : undefined;
+  for (let c = 0; c < 2; c++) {
+    const off = c * n, s = signs[c]!;
+    let uu = 0, tt = 0;
+    for (let i = off; i < off + n; i++) {
+      uu += u[i]! * u[i]!;
+      tt += t[i]! * t[i]!;
+    }
+    const nu = Math.sqrt(uu), nt = Math.sqrt(tt);
+    for (let i = off; i < off + n; i++) r[i] = (s * u[i]!) / nu - t[i]! / nt;
+    if (Ju && J) {
+      // ûᵀ ∂u/∂θ, then rows s (∂u_i − û_i ûᵀ∂u)/|u|
+      const uJ = new Float64Array(P);
+      for (let i = off; i < off + n; i++) {
+        const ui = u[i]! / nu, oi = i * P;
+        for (let p = 0; p < P; p++) uJ[p] += ui * Ju[oi + p]!;
+      }
+      for (let i = off; i < off + n; i++) {
+        const ui = u[i]! / nu, oi = i * P;
+        for (let p = 0; p < P; p++) J[oi + p] = (s * (Ju[oi + p]! - ui * uJ[p]!)) / nu;
+      }
+    }
+  }
+  return J ? { r, J } : { r };
+}

@@ -12,10 +12,11 @@ import type { ParamTree, TreeSpec } from '@nqs/autodiff-core';
 import { adam, applyUpdates, disposeState, rmsprop, sgd } from '@nqs/optimizers';
 import type { GradientTransform, OptState } from '@nqs/optimizers';
 import type { DeuteronAmplitudes } from '@nqs/ansatz';
-import { energyAndGradU, meshObservables, overlapLossAndGradU, pretrainTargets, toU } from './problem.js';
+import { energyAndGradU, meshObservables, overlapLossAndGradU, pretrainResidual, pretrainTargets, toU } from './problem.js';
 import type { MeshObservables, MeshProblem } from './problem.js';
 import { lbfgsMinimize } from './lbfgs.js';
 import { gaussNewtonMinimize } from './gauss-newton.js';
+import { leastSquaresMinimize } from './least-squares.js';
 
 /** The network interface the mesh state needs (satisfied by `deuteronNet` of @nqs/ansatz). */
 export interface MeshNet {
@@ -169,6 +170,14 @@ export interface TrainMeshOptions {
   pretrainEpochs?: number;
   /** Gaussian width b of the pre-training targets in fm (default 1.5) */
   pretrainWidth?: number;
+  /**
+   * Pre-training method for the non-first-order optimisers: `lbfgs` (default) minimises
+   * (K_S − 1)² + (K_D − 1)² directly; `lm` (needs amplitudesWithJacobian; the CLI's choice for
+   * 2sc/2sd, see DEUTERON_DEFAULTS.pretrainMethodTwoLayer) runs Levenberg–Marquardt on the residual s_L û_L − t̂_L between normalised network and
+   * target amplitudes (see {@link pretrainResidual}), which does not stall where the network is
+   * orthogonal to the target. First-order optimisers pre-train with themselves on (K_S − 1)² + (K_D − 1)², like the papers.
+   */
+  pretrainMethod?: 'lm' | 'lbfgs';
   /** L-BFGS history size (default 50) */
   lbfgsMemory?: number;
   /**
@@ -266,11 +275,34 @@ export function trainMesh(net: MeshNet, problem: MeshProblem, params0: ParamTree
     return { value: r.value, grad, noise: noiseFactor * r.noise };
   };
 
+  /** u(θ) and ∂u/∂θ (row-major 2N × P) in float64 from the network's float32 Jacobian */
+  const uAndJacobian = (x: Float64Array): { u: Float64Array; J: Float64Array } => {
+    const p = treeFromFlat(spec, x);
+    const r = net.amplitudesWithJacobian!(p, T.k);
+    const S = r.S.dataSync(), D = r.D.dataSync(), Jt = r.J.dataSync();
+    const n = problem.n, P = x.length;
+    const u = new Float64Array(2 * n), J = new Float64Array(2 * n * P);
+    for (let a = 0; a < 2 * n; a++) {
+      const s = problem.scale[a % n]!;
+      u[a] = s * (a < n ? S[a]! : D[a - n]!);
+      for (let q = 0; q < P; q++) J[a * P + q] = s * Jt[a * P + q]!;
+    }
+    tf.dispose([r.S, r.D, r.J]);
+    treeDispose(p);
+    return { u, J };
+  };
+  const uAt = (x: Float64Array): Float64Array => {
+    const p = treeFromFlat(spec, x);
+    const { u } = networkU(net, T, p);
+    treeDispose(p);
+    return u;
+  };
+
   let params: ParamTree = treeFromFlat(spec, treeToFlat(params0));
   let reason = 'epochs';
   let energySteps = 0;
 
-  const runPhase = (phase: 'pretrain' | 'energy', steps: number, method: MeshOptimizer, offset = 0): void => {
+  const runPhase = (phase: 'pretrain' | 'energy', steps: number, method: MeshOptimizer | 'lm', offset = 0): void => {
     if (steps === 0) return;
     const every = everyFor(steps);
     const obj = objectives[phase];
@@ -281,6 +313,48 @@ export function trainMesh(net: MeshNet, problem: MeshProblem, params0: ParamTree
       const done = energySteps;
       runPhase(phase, steps - done, 'gn', offset + done);
       energySteps += done;
+      return;
+    }
+    if (phase === 'pretrain' && method === 'lm') {
+      // Levenberg–Marquardt on the normalised-amplitude residual; signs fixed at the start
+      const x0 = treeToFlat(params);
+      const u0 = uAt(x0);
+      const n = problem.n;
+      const dot = (off: number) => {
+        let d = 0;
+        for (let i = off; i < off + n; i++) d += u0[i]! * tU[i]!;
+        return d;
+      };
+      const signs: [number, number] = [dot(0) < 0 ? -1 : 1, dot(n) < 0 ? -1 : 1];
+      const res = leastSquaresMinimize(
+        {
+          residualAndJacobian: (x) => {
+            const { u, J } = uAndJacobian(x);
+            const r = pretrainResidual(u, tU, n, signs, J);
+            return { r: r.r, J: r.J! };
+          },
+          residual: (x) => pretrainResidual(uAt(x), tU, n, signs).r,
+        },
+        x0,
+        {
+          maxIterations: steps,
+          onIteration: (it) => {
+            opts.onStep?.(phase, offset + it.iteration, offset + steps);
+            if (it.iteration % every === 0 || it.iteration === steps) {
+              const u = uAt(it.x);
+              return record(phase, offset + it.iteration, obj(u).value, u);
+            }
+            return false;
+          },
+        },
+      );
+      treeDispose(params);
+      params = treeFromFlat(spec, res.x);
+      const last = history[history.length - 1];
+      if (!last || last.phase !== 'pretrain' || last.epoch !== offset + res.iterations) {
+        const u = uAt(res.x);
+        record(phase, offset + res.iterations, obj(u).value, u);
+      }
       return;
     }
     if (method === 'lbfgs' || (method === 'gn' && phase === 'pretrain')) {
@@ -312,21 +386,7 @@ export function trainMesh(net: MeshNet, problem: MeshProblem, params0: ParamTree
       const res = gaussNewtonMinimize(
         {
           H: problem.H,
-          uAndJacobian: (x) => {
-            const p = treeFromFlat(spec, x);
-            const r = net.amplitudesWithJacobian!(p, T.k);
-            const S = r.S.dataSync(), D = r.D.dataSync(), Jt = r.J.dataSync();
-            const n = problem.n, P = x.length;
-            const u = new Float64Array(2 * n), J = new Float64Array(2 * n * P);
-            for (let a = 0; a < 2 * n; a++) {
-              const s = problem.scale[a % n]!;
-              u[a] = s * (a < n ? S[a]! : D[a - n]!);
-              for (let q = 0; q < P; q++) J[a * P + q] = s * Jt[a * P + q]!;
-            }
-            tf.dispose([r.S, r.D, r.J]);
-            treeDispose(p);
-            return { u, J };
-          },
+          uAndJacobian,
           energy: (x) => {
             const p = treeFromFlat(spec, x);
             const { u } = networkU(net, T, p);
@@ -383,7 +443,10 @@ export function trainMesh(net: MeshNet, problem: MeshProblem, params0: ParamTree
     disposeState(state);
   };
 
-  runPhase('pretrain', preEpochs, firstOrder ? optimizer : 'lbfgs');
+  const preMethod = opts.pretrainMethod ?? 'lbfgs';
+  if (preMethod !== 'lm' && preMethod !== 'lbfgs') throw new MeshTrainInputError(`pretrainMethod: '${String(preMethod)}' is not allowed (allowed: lm, lbfgs)`);
+  if (preMethod === 'lm' && !firstOrder && !net.amplitudesWithJacobian) throw new MeshTrainInputError(`pretrainMethod: 'lm' needs a network with amplitudesWithJacobian`);
+  runPhase('pretrain', preEpochs, firstOrder ? optimizer : preMethod);
   energySteps = 0;
   runPhase('energy', opts.epochs, optimizer);
 
