@@ -13,40 +13,26 @@ import {
   type FermionMethod,
   type FermionSolution,
 } from '@nqs/benchmarks-exact';
-import { DEFAULT_SIGMA, validateFermionSystem, type PairInteraction } from '@nqs/hamiltonians';
+import { validateFermionSystem, type PairInteraction } from '@nqs/hamiltonians';
 import { linePlot } from '@nqs/plot';
 import { UsageError, type FlagSpecs, type Parsed } from '../args.js';
 import type { Command } from '../command.js';
 import { info, prepareOutDir, Progress, toCsv, writeOutputs } from '../io.js';
+import { interactionFlags, interactionFromFlags } from '../interaction-flags.js';
 
 const METHODS = ['grid', 'fci', 'hf', 'analytic'] as const;
 
 const commonFlags: FlagSpecs = {
   A: { type: 'int', help: 'number of fermions (≥ 1)' },
-  V0: { type: 'number', help: 'Gaussian interaction strength V₀ (ħω·osc. length)' },
-  sigma: { type: 'number', help: 'Gaussian width σ₀ (osc. lengths, > 0)', default: DEFAULT_SIGMA },
-  interaction: { type: 'string', help: 'pair interaction', choices: ['gaussian', 'harmonic', 'none'], default: 'gaussian' },
-  k: { type: 'number', help: 'harmonic pair strength k in (k/2)(x_i − x_j)²' },
+  ...interactionFlags,
   cut: { type: 'int', help: 'fci: total-quanta cut Σn_i − A(A−1)/2 ≤ CUT (default: none)', min: 0 },
 };
 
 /** Build the interaction from the flags; V0 range flags are handled by the caller. */
 function interactionFrom(args: Parsed, V0: number | undefined): PairInteraction {
-  const kind = args.flags.interaction as string;
-  const sigma = args.flags.sigma as number;
-  if (kind === 'gaussian') {
-    if (V0 === undefined) throw new UsageError('--V0 is required for the Gaussian interaction (or use --interaction harmonic --k K)');
-    if (args.given.has('k')) throw new UsageError('--k applies only with --interaction harmonic');
-    return { kind: 'gaussian', V0, sigma };
-  }
-  if (args.given.has('V0')) throw new UsageError(`--V0 applies only to the Gaussian interaction (got --interaction ${kind})`);
-  if (args.given.has('sigma')) throw new UsageError(`--sigma applies only to the Gaussian interaction (got --interaction ${kind})`);
-  if (kind === 'harmonic') {
-    if (!args.given.has('k')) throw new UsageError('--k is required with --interaction harmonic');
-    return { kind: 'harmonic', k: args.flags.k as number };
-  }
-  if (args.given.has('k')) throw new UsageError('--k applies only with --interaction harmonic');
-  return { kind: 'none' };
+  return interactionFromFlags(args, V0, {
+    missingV0: '--V0 is required for the Gaussian interaction (or use --interaction harmonic --k K)',
+  });
 }
 
 function requireA(args: Parsed): number {

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { solveFermions } from '@nqs/benchmarks-exact';
-import { DEFAULT_SIGMA, harmonicModelEnergy, freeFermionEnergy, type PairInteraction } from '@nqs/hamiltonians';
+import { harmonicModelEnergy, freeFermionEnergy, type PairInteraction } from '@nqs/hamiltonians';
 import { heatmap, linePlot } from '@nqs/plot';
 import {
   createFermionRun,
@@ -25,15 +25,13 @@ import type { Command } from '../command.js';
 import { setupBackend } from '../backend.js';
 import { ensureDir, info, prepareOutDir, Progress, toCsv, writeFileAtomic, writeOutputs } from '../io.js';
 import { optimizerConfig, optimizerFlags } from '../optimizer-flags.js';
+import { interactionFlags, interactionFromFlags } from '../interaction-flags.js';
 import type { OptimizerName } from '@nqs/optimizers';
 
 /** Flags shared by `nqs fermions` and `nqs bench fermions`. */
 export const fermionSystemFlags: FlagSpecs = {
   A: { type: 'int', help: 'number of fermions (≥ 1)' },
-  V0: { type: 'number', help: 'Gaussian interaction strength V₀ (ħω·osc. length)' },
-  sigma: { type: 'number', help: 'Gaussian width σ₀ (osc. lengths, > 0)', default: DEFAULT_SIGMA },
-  interaction: { type: 'string', help: 'pair interaction', choices: ['gaussian', 'harmonic', 'none'], default: 'gaussian' },
-  k: { type: 'number', help: 'harmonic pair strength k in (k/2)(x_i − x_j)²' },
+  ...interactionFlags,
   walkers: { type: 'int', help: 'Monte Carlo walkers (≥ 1)', default: 4096 },
   hidden: { type: 'int', help: 'network width H', default: 64, min: 1 },
   layers: { type: 'int', help: 'equivariant layers L', default: 2, min: 1 },
@@ -46,22 +44,10 @@ export const fermionSystemFlags: FlagSpecs = {
 
 /** The pair interaction from --interaction/--V0/--sigma/--k (UsageError for inconsistent flags). */
 export function fermionInteraction(args: Parsed): PairInteraction {
-  const kind = args.flags.interaction as string;
-  if (kind === 'gaussian') {
-    if (!args.given.has('V0')) throw new UsageError('--V0 is required for the Gaussian interaction (or use --interaction harmonic --k K, or --interaction none)');
-    if (args.given.has('k')) throw new UsageError('--k applies only with --interaction harmonic');
-    const sigma = args.flags.sigma as number;
-    if (!(sigma > 0)) throw new UsageError(`--sigma: ${sigma} is not allowed (must be > 0)`);
-    return { kind: 'gaussian', V0: args.flags.V0 as number, sigma };
-  }
-  if (args.given.has('V0')) throw new UsageError(`--V0 applies only to the Gaussian interaction (got --interaction ${kind})`);
-  if (args.given.has('sigma')) throw new UsageError(`--sigma applies only to the Gaussian interaction (got --interaction ${kind})`);
-  if (kind === 'harmonic') {
-    if (!args.given.has('k')) throw new UsageError('--k is required with --interaction harmonic');
-    return { kind: 'harmonic', k: args.flags.k as number };
-  }
-  if (args.given.has('k')) throw new UsageError('--k applies only with --interaction harmonic');
-  return { kind: 'none' };
+  return interactionFromFlags(args, args.given.has('V0') ? (args.flags.V0 as number) : undefined, {
+    missingV0: '--V0 is required for the Gaussian interaction (or use --interaction harmonic --k K, or --interaction none)',
+    checkSigma: true,
+  });
 }
 
 /** The run configuration from the shared flags (validated: A ≥ 1, walkers ≥ 1, …). */

@@ -12,9 +12,10 @@
  * {@link PartialWavePotential} speaks fm⁻¹ and MeV fm³.
  */
 import { HBARC, NUCLEON_MASS } from '../units.js';
-import { type ChannelSpec, PotentialInputError, channelName, parseChannel } from '../nn/channels.js';
+import { type ChannelSpec, PotentialInputError, parseChannel } from '../nn/channels.js';
+import { minimalRelativityFactor, partialWavePotentialFrom, regulator } from '../nn/chiral.js';
 import { type OperatorTerm, projectOperators } from '../nn/pwd.js';
-import { type PartialWavePotential, checkChannel, checkMomenta } from '../nn/potential.js';
+import type { PartialWavePotential } from '../nn/potential.js';
 
 /** A group of operator terms sharing one regulator. */
 export interface RegulatedTerms {
@@ -82,11 +83,8 @@ export interface RegulatedChiralOptions {
   channels: readonly string[];
 }
 
-/** exp(−min((p'/Λ)^{2n} + (p/Λ)^{2n}, cap)), p', p, Λ in MeV. */
-export function regulator(pp: number, p: number, cutoffMeV: number, n: number, cap = Infinity): number {
-  const e = Math.pow(pp / cutoffMeV, 2 * n) + Math.pow(p / cutoffMeV, 2 * n);
-  return Math.exp(-Math.min(e, cap));
-}
+/** exp(−min((p'/Λ)^{2n} + (p/Λ)^{2n}, cap)), p', p, Λ in MeV (defined in nn/chiral.ts, shared with it). */
+export { regulator };
 
 /** Build the potential; see the module comment for the formula. */
 export function regulatedChiralPotential(o: RegulatedChiralOptions): PartialWavePotential {
@@ -101,7 +99,7 @@ export function regulatedChiralPotential(o: RegulatedChiralOptions): PartialWave
   const evalMany = (specs: readonly ChannelSpec[], names: readonly string[], kp: number, k: number): number[] => {
     const pp = kp * HBARC;
     const p = k * HBARC;
-    const mr = M / Math.sqrt(Math.sqrt(M * M + pp * pp) * Math.sqrt(M * M + p * p));
+    const mr = minimalRelativityFactor(M, pp, p);
     const acc = new Float64Array(specs.length);
     for (const g of o.groups) {
       const f = regulator(pp, p, g.cutoffMeV, g.n, cap);
@@ -121,39 +119,5 @@ export function regulatedChiralPotential(o: RegulatedChiralOptions): PartialWave
     }
     return specs.map((c, i) => (c.Lp !== c.L ? -1 : 1) * inv2pi3 * mr * hc3 * acc[i]!);
   };
-  const specCache = new Map<string, ChannelSpec>();
-  const spec = (name: string) => {
-    let s = specCache.get(name);
-    if (!s) {
-      s = parseChannel(name);
-      specCache.set(name, s);
-    }
-    return s;
-  };
-  return {
-    name: o.name,
-    description: o.description,
-    channels: o.channels,
-    value(channel, kp, k) {
-      checkChannel(this, channel);
-      checkMomenta(kp, k);
-      return evalMany([spec(channel)], [channel], kp, k)[0]!;
-    },
-    coupledBlock(J, kp, k) {
-      checkMomenta(kp, k);
-      if (!Number.isInteger(J) || J < 1) throw new PotentialInputError(`coupledBlock: J must be an integer ≥ 1 (got ${J})`);
-      const lo = J - 1;
-      const hi = J + 1;
-      const specs: ChannelSpec[] = [
-        { S: 1, Lp: lo, L: lo, J },
-        { S: 1, Lp: lo, L: hi, J },
-        { S: 1, Lp: hi, L: lo, J },
-        { S: 1, Lp: hi, L: hi, J },
-      ];
-      const names = specs.map(channelName);
-      for (const nm of names) checkChannel(this, nm);
-      const v = evalMany(specs, names, kp, k);
-      return [v[0]!, v[1]!, v[2]!, v[3]!];
-    },
-  };
+  return partialWavePotentialFrom(o.name, o.description, o.channels, evalMany);
 }

@@ -54,46 +54,40 @@ export function allChannels(jMax = 4): string[] {
   return out;
 }
 
-/** Build a {@link PartialWavePotential} (MeV fm³, fm⁻¹) from operator terms and contacts. */
-export function chiralPotential(o: ChiralPotentialOptions): PartialWavePotential {
-  const M = o.nucleonMassMeV ?? NUCLEON_MASS;
-  const channels = o.channels ?? allChannels(4);
-  for (const c of Object.keys(o.contacts)) {
-    if (!channels.includes(c)) throw new PotentialInputError(`contact channel '${c}' is not one of the channels of '${o.name}'`);
-  }
-  const lam = o.cutoffMeV;
-  const n2 = 2 * o.regulatorN;
-  const hc3 = HBARC * HBARC * HBARC;
-  const inv2pi3 = 1 / (8 * Math.PI * Math.PI * Math.PI);
-  const opts = o.angularOrder === undefined ? {} : { angularOrder: o.angularOrder };
-  /** common factor s-less: (2π)⁻³ · M/√(EE) · regulator · (ħc)³ */
-  const factor = (pp: number, p: number) =>
-    inv2pi3 * (M / Math.sqrt(Math.sqrt(M * M + pp * pp) * Math.sqrt(M * M + p * p))) *
-    Math.exp(-Math.pow(pp / lam, n2) - Math.pow(p / lam, n2)) * hc3;
-  const evalMany = (specs: readonly ChannelSpec[], names: readonly string[], kp: number, k: number): number[] => {
-    const pp = kp * HBARC;
-    const p = k * HBARC;
-    const f = factor(pp, p);
-    if (f === 0) return specs.map(() => 0);
-    const proj = o.terms.length > 0 ? projectOperators(o.terms, specs, pp, p, opts) : new Float64Array(specs.length);
-    return specs.map((c, i) => {
-      const contact = o.contacts[names[i]!];
-      const v = proj[i]! + (contact ? contact(pp, p) : 0);
-      return (c.Lp !== c.L ? -1 : 1) * f * v;
-    });
-  };
+/** exp(−min((p'/Λ)^{2n} + (p/Λ)^{2n}, cap)) (dimensionless), p', p, Λ in MeV; cap defaults to Infinity (no cap). */
+export function regulator(pp: number, p: number, cutoffMeV: number, n: number, cap = Infinity): number {
+  const e = Math.pow(pp / cutoffMeV, 2 * n) + Math.pow(p / cutoffMeV, 2 * n);
+  return Math.exp(-Math.min(e, cap));
+}
+
+/** Minimal-relativity factor M/√(E_p' E_p), E_p = √(M² + p²) (dimensionless); M, p', p in MeV. */
+export function minimalRelativityFactor(M: number, pp: number, p: number): number {
+  return M / Math.sqrt(Math.sqrt(M * M + pp * pp) * Math.sqrt(M * M + p * p));
+}
+
+/**
+ * Internal: wrap a many-channel evaluator `evalMany(specs, names, k', k)` (k', k in fm⁻¹ → MeV fm³, one value per
+ * spec) into a {@link PartialWavePotential} with channel/momentum checks and the coupled 2 × 2 block
+ * [V_{−−}, V_{−+}, V_{+−}, V_{++}] (L = J ∓ 1). Shared by {@link chiralPotential} and chiral/builder.ts.
+ */
+export function partialWavePotentialFrom(
+  name: string,
+  description: string,
+  channels: readonly string[],
+  evalMany: (specs: readonly ChannelSpec[], names: readonly string[], kp: number, k: number) => number[],
+): PartialWavePotential {
   const specCache = new Map<string, ChannelSpec>();
-  const spec = (name: string) => {
-    let s = specCache.get(name);
+  const spec = (ch: string) => {
+    let s = specCache.get(ch);
     if (!s) {
-      s = parseChannel(name);
-      specCache.set(name, s);
+      s = parseChannel(ch);
+      specCache.set(ch, s);
     }
     return s;
   };
   return {
-    name: o.name,
-    description: o.description,
+    name,
+    description,
     channels,
     value(channel, kp, k) {
       checkChannel(this, channel);
@@ -115,6 +109,34 @@ export function chiralPotential(o: ChiralPotentialOptions): PartialWavePotential
       return [v[0]!, v[1]!, v[2]!, v[3]!];
     },
   };
+}
+
+/** Build a {@link PartialWavePotential} (MeV fm³, fm⁻¹) from operator terms and contacts. */
+export function chiralPotential(o: ChiralPotentialOptions): PartialWavePotential {
+  const M = o.nucleonMassMeV ?? NUCLEON_MASS;
+  const channels = o.channels ?? allChannels(4);
+  for (const c of Object.keys(o.contacts)) {
+    if (!channels.includes(c)) throw new PotentialInputError(`contact channel '${c}' is not one of the channels of '${o.name}'`);
+  }
+  const hc3 = HBARC * HBARC * HBARC;
+  const inv2pi3 = 1 / (8 * Math.PI * Math.PI * Math.PI);
+  const opts = o.angularOrder === undefined ? {} : { angularOrder: o.angularOrder };
+  /** common factor s-less: (2π)⁻³ · M/√(EE) · regulator · (ħc)³ */
+  const factor = (pp: number, p: number) =>
+    inv2pi3 * minimalRelativityFactor(M, pp, p) * regulator(pp, p, o.cutoffMeV, o.regulatorN) * hc3;
+  const evalMany = (specs: readonly ChannelSpec[], names: readonly string[], kp: number, k: number): number[] => {
+    const pp = kp * HBARC;
+    const p = k * HBARC;
+    const f = factor(pp, p);
+    if (f === 0) return specs.map(() => 0);
+    const proj = o.terms.length > 0 ? projectOperators(o.terms, specs, pp, p, opts) : new Float64Array(specs.length);
+    return specs.map((c, i) => {
+      const contact = o.contacts[names[i]!];
+      const v = proj[i]! + (contact ? contact(pp, p) : 0);
+      return (c.Lp !== c.L ? -1 : 1) * f * v;
+    });
+  };
+  return partialWavePotentialFrom(o.name, o.description, channels, evalMany);
 }
 
 /** Parameters of leading-order one-pion exchange. */

@@ -9,6 +9,8 @@
  * dense Cholesky on flat arrays; P ≲ 1000).
  */
 
+import { backMap, choleskyInPlace, choleskySolve, dampedStep, dampingMetric, gramParam, gramState, lmLoop, luSolve } from './lm-core.js';
+
 /** What the problem supplies at a parameter vector. */
 export interface GaussNewtonModel {
   /** H (row-major m × m, symmetric) */
@@ -39,15 +41,10 @@ export interface GaussNewtonResult {
 
 /** Minimise the Rayleigh quotient of `model` from `x0` by damped Gauss–Newton. */
 export function gaussNewtonMinimize(model: GaussNewtonModel, x0: Float64Array, opts: GaussNewtonOptions = {}): GaussNewtonResult {
-  const maxIt = opts.maxIterations ?? 100;
-  let lam = opts.lambda ?? 1;
-  let x = Float64Array.from(x0);
-  const P = x.length;
+  const P = x0.length;
   const H = model.H;
-  let value = NaN;
-  let it = 0;
-  let reason = 'maxIterations';
-  for (; it < maxIt; it++) {
+  const loopOpts = { maxIterations: opts.maxIterations ?? 100, lambda: opts.lambda ?? 1, onIteration: opts.onIteration };
+  return lmLoop(x0, loopOpts, (x, lam) => {
     const { u, J } = model.uAndJacobian(x);
     const m = u.length;
     let n2 = 0;
@@ -62,7 +59,6 @@ export function gaussNewtonMinimize(model: GaussNewtonModel, x0: Float64Array, o
       Hu[a] = s;
       E += uh[a]! * s;
     }
-    value = E;
     // J̄ = (1 − ûûᵀ) J / |u|
     const uJ = new Float64Array(P);
     for (let a = 0; a < m; a++) for (let p = 0; p < P; p++) uJ[p] += uh[a]! * J[a * P + p]!;
@@ -80,10 +76,7 @@ export function gaussNewtonMinimize(model: GaussNewtonModel, x0: Float64Array, o
         Sd[p] += j * j;
       }
     }
-    let trS = 0;
-    for (let p = 0; p < P; p++) trS += Sd[p]!;
-    const sbar = trS / P;
-    const Dg = Float64Array.from(Sd, (v) => v + sbar); // damping metric D
+    const { Dg } = dampingMetric(Sd); // damping metric D
     const M = (a: number, b: number) => H[a * m + b]! - (a === b ? E : 0);
     // Two exact ways to solve (2A + λD)δ = −g, A = J̄ᵀ(H − E)J̄: in parameter space (P × P Cholesky)
     // when P ≤ m, else in the m-dimensional state space with δ = D⁻¹J̄ᵀz, (2(H − E)K + λ)z = −ρ,
@@ -101,30 +94,9 @@ export function gaussNewtonMinimize(model: GaussNewtonModel, x0: Float64Array, o
           for (let p = 0; p < P; p++) HJ[oa + p] += h * Jb[ob + p]!;
         }
       }
-      A = new Float64Array(P * P);
-      for (let a = 0; a < m; a++) {
-        const oa = a * P;
-        for (let p = 0; p < P; p++) {
-          const jp = Jb[oa + p]!;
-          if (jp === 0) continue;
-          const op = p * P;
-          for (let q = p; q < P; q++) A[op + q] += jp * HJ[oa + q]!;
-        }
-      }
-      for (let p = 0; p < P; p++) for (let q = p + 1; q < P; q++) A[q * P + p] = A[p * P + q]!;
+      A = gramParam(Jb, HJ, m, P);
     } else {
-      const JD = new Float64Array(m * P);
-      for (let i = 0; i < m * P; i++) JD[i] = Jb[i]! / Dg[i % P]!;
-      const K = new Float64Array(m * m);
-      for (let a = 0; a < m; a++) {
-        for (let b = a; b < m; b++) {
-          let s = 0;
-          const oa = a * P, ob = b * P;
-          for (let p = 0; p < P; p++) s += JD[oa + p]! * Jb[ob + p]!;
-          K[a * m + b] = s;
-          K[b * m + a] = s;
-        }
-      }
+      const K = gramState(Jb, Dg, m, P);
       MK = new Float64Array(m * m);
       for (let a = 0; a < m; a++) {
         for (let c = 0; c < m; c++) {
@@ -151,112 +123,25 @@ export function gaussNewtonMinimize(model: GaussNewtonModel, x0: Float64Array, o
       }
       return q;
     };
-    let accepted = false;
-    for (let tries = 0; tries < 30 && !accepted; tries++) {
-      let d: Float64Array;
+    const solve = (lam: number): Float64Array | null => {
       if (!stateSpace) {
         const K = new Float64Array(P * P);
         for (let p = 0; p < P * P; p++) K[p] = 2 * A![p]!;
         for (let p = 0; p < P; p++) K[p * P + p] += lam * Dg[p]!;
-        if (!choleskyInPlace(K, P)) { lam *= 4; continue; }
-        d = choleskySolve(K, P, Float64Array.from(g, (v) => -v));
-      } else {
-        const B = new Float64Array(m * m);
-        for (let i = 0; i < m * m; i++) B[i] = 2 * MK![i]!;
-        for (let a = 0; a < m; a++) B[a * m + a] += lam;
-        const z = luSolve(B, m, Float64Array.from(rho, (v) => -v));
-        if (!z) { lam *= 4; continue; }
-        d = new Float64Array(P);
-        for (let a = 0; a < m; a++) {
-          const za = z[a]!;
-          for (let p = 0; p < P; p++) d[p] += Jb[a * P + p]! * za;
-        }
-        for (let p = 0; p < P; p++) d[p] /= Dg[p]!;
+        if (!choleskyInPlace(K, P)) return null;
+        return choleskySolve(K, P, Float64Array.from(g, (v) => -v));
       }
+      const B = new Float64Array(m * m);
+      for (let i = 0; i < m * m; i++) B[i] = 2 * MK![i]!;
+      for (let a = 0; a < m; a++) B[a * m + a] += lam;
+      const z = luSolve(B, m, Float64Array.from(rho, (v) => -v));
+      return z ? backMap(Jb, Dg, z, m, P) : null;
+    };
+    const predict = (d: Float64Array) => {
       let gd = 0;
       for (let p = 0; p < P; p++) gd += g[p]! * d[p]!;
-      const pred = gd + quad(d);
-      // the quadratic model must predict a decrease (the damped matrix may be indefinite)
-      if (!(pred < 0) || !Number.isFinite(pred)) { lam *= 4; continue; }
-      const xn = Float64Array.from(x, (v, i) => v + d[i]!);
-      const En = model.energy(xn);
-      if (Number.isFinite(En) && En < E) {
-        const ratio = (En - E) / pred;
-        x = xn;
-        value = En;
-        accepted = true;
-        if (ratio > 0.75) lam /= 3;
-        else if (ratio < 0.25) lam *= 3;
-      } else lam *= 4;
-    }
-    if (!accepted) { reason = 'noDecrease'; it++; break; }
-    if (opts.onIteration?.({ iteration: it + 1, value, lambda: lam, x })) { it++; reason = 'callback'; break; }
-  }
-  return { x, value, iterations: it, lambda: lam, reason };
-}
-
-/** In-place lower Cholesky factor of a symmetric P × P matrix (row-major); false if not positive definite. */
-function choleskyInPlace(K: Float64Array, P: number): boolean {
-  for (let j = 0; j < P; j++) {
-    const oj = j * P;
-    let d = K[oj + j]!;
-    for (let k = 0; k < j; k++) d -= K[oj + k]! * K[oj + k]!;
-    if (!(d > 0) || !Number.isFinite(d)) return false;
-    const ljj = Math.sqrt(d);
-    K[oj + j] = ljj;
-    for (let i = j + 1; i < P; i++) {
-      const oi = i * P;
-      let s = K[oi + j]!;
-      for (let k = 0; k < j; k++) s -= K[oi + k]! * K[oj + k]!;
-      K[oi + j] = s / ljj;
-    }
-  }
-  return true;
-}
-
-/** Solve L Lᵀ x = b with the factor from {@link choleskyInPlace}. */
-function choleskySolve(L: Float64Array, P: number, b: Float64Array): Float64Array {
-  const y = Float64Array.from(b);
-  for (let i = 0; i < P; i++) {
-    let s = y[i]!;
-    for (let k = 0; k < i; k++) s -= L[i * P + k]! * y[k]!;
-    y[i] = s / L[i * P + i]!;
-  }
-  for (let i = P - 1; i >= 0; i--) {
-    let s = y[i]!;
-    for (let k = i + 1; k < P; k++) s -= L[k * P + i]! * y[k]!;
-    y[i] = s / L[i * P + i]!;
-  }
-  return y;
-}
-
-/** Solve B x = b (row-major n × n, overwritten) by LU with partial pivoting; null if singular. */
-function luSolve(B: Float64Array, n: number, b: Float64Array): Float64Array | null {
-  const x = Float64Array.from(b);
-  for (let k = 0; k < n; k++) {
-    let piv = k, best = Math.abs(B[k * n + k]!);
-    for (let i = k + 1; i < n; i++) {
-      const v = Math.abs(B[i * n + k]!);
-      if (v > best) { best = v; piv = i; }
-    }
-    if (!(best > 0) || !Number.isFinite(best)) return null;
-    if (piv !== k) {
-      for (let j = 0; j < n; j++) { const t = B[k * n + j]!; B[k * n + j] = B[piv * n + j]!; B[piv * n + j] = t; }
-      const t = x[k]!; x[k] = x[piv]!; x[piv] = t;
-    }
-    const inv = 1 / B[k * n + k]!;
-    for (let i = k + 1; i < n; i++) {
-      const f = B[i * n + k]! * inv;
-      if (f === 0) continue;
-      B[i * n + k] = f;
-      for (let j = k + 1; j < n; j++) B[i * n + j] -= f * B[k * n + j]!;
-      x[i] -= f * x[k]!;
-    }
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = x[i]!;
-    for (let j = i + 1; j < n; j++) s -= B[i * n + j]! * x[j]!;
-    x[i] = s / B[i * n + i]!;
-  }
-  return x;
+      return gd + quad(d);
+    };
+    return dampedStep(x, E, lam, solve, predict, (xn) => model.energy(xn));
+  });
 }
