@@ -153,7 +153,7 @@ test('keyboard-only: the deuteron trains in a worker, the energy decreases towar
   await page.goto(baseUrl);
   consoleErrors.length = 0;
   // defaults: lo500, paper64, 1sc, 60 hidden, sigmoid, L-BFGS; make the run short and deterministic
-  await typeInto('pretrain', '100');
+  await typeInto('pretrain', '300');
   await tabTo('train');
   const t0 = Date.now();
   await page.keyboard.press('Enter');
@@ -163,16 +163,12 @@ test('keyboard-only: the deuteron trains in a worker, the energy decreases towar
   assert.match(backend, /^(webgpu|webgl|wasm|cpu): /, `backend shown: ${backend}`);
 
   // the page stays responsive while the worker trains: a 0 ms timer fires promptly
-  await page.waitForTimeout(1500);
   const lag = await page.evaluate(() => new Promise((r) => { const t = performance.now(); setTimeout(() => r(performance.now() - t), 0); }));
   assert.ok(lag < 250, `main thread blocked for ${lag} ms`);
 
-  await page.waitForFunction(() => /energy/.test(document.getElementById('n-phase').textContent), null, { timeout: 60_000 });
-  const tEnergy = Date.now();
-  await page.waitForTimeout(300);
-
-  // Stop and Resume (keyboard) while the energy minimisation runs
-  assert.equal(await page.evaluate(() => document.body.dataset.state), 'running', 'still training 0.3 s into the energy phase');
+  // Stop and Resume (keyboard) while the pre-training runs (the energy phase can converge to the
+  // float32 floor in well under a second, so it is no place for a timing-dependent check)
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'running', 'still pre-training right after the first progress report');
   await tabTo('stop');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.body.dataset.state === 'stopped');
@@ -184,6 +180,9 @@ test('keyboard-only: the deuteron trains in a worker, the energy decreases towar
   await tabTo('resume');
   await page.keyboard.press(' '); // Space works on buttons too
   await page.waitForFunction((n) => Number(document.getElementById('n-iter').textContent) > n + 5, iterStopped, { timeout: 60_000 });
+
+  await page.waitForFunction(() => /energy/.test(document.getElementById('n-phase').textContent), null, { timeout: 60_000 });
+  const tEnergy = Date.now();
 
   // train until converged or TRAIN_MS after the energy phase began, then stop
   await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: Math.max(1000, TRAIN_MS - (Date.now() - tEnergy)) }).catch(() => {});

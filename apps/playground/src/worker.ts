@@ -156,19 +156,35 @@ async function runDeuteron(cfg: DeuteronConfig, resume?: ResumePoint): Promise<v
         lastU.set(x, r.u);
         return { value: r.value, grad };
       };
-      const res = lbfgsMinimize(f, treeToFlat(params), {
-        maxIterations: total - start,
-        memory: 50,
-        onIteration: (it) => {
-          iteration++;
-          const u = lastU.get(it.x) ?? uAt(it.x);
-          report(phase, start + it.iteration, it.value, u, it.x);
-        },
-      });
+      // float32 amplitudes make L-BFGS's line search give up now and then; restart it (fresh memory)
+      // from where it stopped, so the run lasts the iterations the user asked for unless it stalls for good
+      let x = treeToFlat(params);
+      let done = 0;
+      let best = Infinity;
+      let stalls = 0;
+      let res = { x, value: Infinity, iterations: 0, reason: 'maxIterations' } as { x: Float64Array; value: number; iterations: number; reason: string };
+      while (done < total - start) {
+        const offset = start + done;
+        res = lbfgsMinimize(f, x, {
+          maxIterations: total - start - done,
+          memory: 50,
+          onIteration: (it) => {
+            iteration++;
+            const u = lastU.get(it.x) ?? uAt(it.x);
+            report(phase, offset + it.iteration, it.value, u, it.x);
+          },
+        });
+        done += Math.max(1, res.iterations);
+        x = res.x;
+        if (res.reason !== 'lineSearch') break;
+        if (res.value < best - 1e-12 * Math.abs(best)) stalls = 0;
+        else if (++stalls >= 3) break;
+        best = Math.min(best, res.value);
+      }
       treeDispose(params);
       params = treeFromFlat(spec, res.x);
       const u = networkU(net, T, params).u;
-      report(phase, start + res.iterations, obj(u).value, u, res.x, true);
+      report(phase, start + done, obj(u).value, u, res.x, true);
       if (phase === 'energy') reason = res.reason === 'maxIterations' ? 'epochs' : res.reason;
       return;
     }
