@@ -10,7 +10,7 @@
  * optimisers all come from the published libraries. It exists instead of one `trainMesh` call so
  * that the page can show ψ_S, ψ_D at every iteration (a movie), which trainMesh's records lack.
  */
-import { Rng, treeDispose, treeFromFlat, treeLeaves, treeSpec, treeToFlat } from '@nqs/autodiff-core';
+import { Rng, treeDispose, treeFromFlat, treeSpec, treeToFlat } from '@nqs/autodiff-core';
 import type { ParamTree, TreeSpec } from '@nqs/autodiff-core';
 import { deuteronNet } from '@nqs/ansatz';
 import type { DeuteronActivation, DeuteronArch } from '@nqs/ansatz';
@@ -22,6 +22,7 @@ import { parseMeshSpec } from '@nqs/quadrature';
 import {
   disposeMeshTensors,
   energyAndGradU,
+  flatObjective,
   lbfgsMinimize,
   meshObservables,
   meshProblem,
@@ -142,20 +143,7 @@ async function runDeuteron(cfg: DeuteronConfig, resume?: ResumePoint): Promise<v
     const obj = objectives[phase];
     if (!firstOrder) {
       const lastU = new WeakMap<Float64Array, Float64Array>();
-      const f = (x: Float64Array) => {
-        const p = treeFromFlat(spec, x);
-        const r = objectiveAndGrad(net, T, p, obj);
-        const grad = new Float64Array(x.length);
-        let o = 0;
-        for (const g of treeLeaves(r.grads)) {
-          grad.set(g.dataSync() as Float32Array, o);
-          o += g.size;
-        }
-        treeDispose(r.grads);
-        treeDispose(p);
-        lastU.set(x, r.u);
-        return { value: r.value, grad };
-      };
+      const f = flatObjective(net, T, spec, obj, { noiseFactor: 0, onU: (x, u) => lastU.set(x, u) });
       // float32 amplitudes make L-BFGS's line search give up now and then; restart it (fresh memory)
       // from where it stopped, so the run lasts the iterations the user asked for unless it stalls for good
       let x = treeToFlat(params);

@@ -7,7 +7,7 @@ export { gaussNewtonMinimize } from './mesh/gauss-newton.js';
 export type { GaussNewtonModel, GaussNewtonOptions, GaussNewtonResult } from './mesh/gauss-newton.js';
 export { leastSquaresMinimize } from './mesh/least-squares.js';
 export type { LeastSquaresModel, LeastSquaresOptions, LeastSquaresResult } from './mesh/least-squares.js';
-export { MeshTrainInputError, MESH_OPTIMIZERS, meshTensors, disposeMeshTensors, meshEnergyTf, objectiveAndGrad, networkU, trainMesh } from './mesh/state.js';
+export { MeshTrainInputError, MESH_OPTIMIZERS, meshTensors, disposeMeshTensors, meshEnergyTf, objectiveAndGrad, flatObjective, networkU, trainMesh } from './mesh/state.js';
 export type { MeshNet, MeshTensors, UObjective, MeshOptimizer, MeshHistoryRecord, TrainMeshOptions, TrainMeshResult } from './mesh/state.js';
 export { DEUTERON_DEFAULTS, DEUTERON_ACCEPTANCE } from './mesh/defaults.js';
 export { StatsInputError, mean, variance, median, blockingError, integratedAutocorrTime, splitRHat } from './stats/index.js';

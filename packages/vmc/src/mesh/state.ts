@@ -114,6 +114,36 @@ export function objectiveAndGrad(net: MeshNet, t: MeshTensors, params: ParamTree
   return { value, u: uOut, grads: treeLike(params, grads), noise };
 }
 
+/**
+ * {@link objectiveAndGrad} over a flat float64 parameter vector (in the order of `spec`), as the
+ * quasi-Newton optimisers want it. `onU(x, u)` receives the amplitudes u computed at x (e.g. to
+ * report them without another forward pass). The returned `noise` is `noiseFactor` × the float32
+ * rounding estimate of the value.
+ */
+export function flatObjective(
+  net: MeshNet,
+  t: MeshTensors,
+  spec: TreeSpec,
+  obj: UObjective,
+  opts: { noiseFactor?: number; onU?: (x: Float64Array, u: Float64Array) => void } = {},
+): (x: Float64Array) => { value: number; grad: Float64Array; noise: number } {
+  const noiseFactor = opts.noiseFactor ?? 1;
+  return (x) => {
+    const p = treeFromFlat(spec, x);
+    const r = objectiveAndGrad(net, t, p, obj);
+    const grad = new Float64Array(x.length);
+    let o = 0;
+    for (const g of treeLeaves(r.grads)) {
+      grad.set(g.dataSync() as Float32Array, o);
+      o += g.size;
+    }
+    treeDispose(r.grads);
+    treeDispose(p);
+    opts.onU?.(x, r.u);
+    return { value: r.value, grad, noise: noiseFactor * r.noise };
+  };
+}
+
 /** u = [√w k ψ_S, √w k ψ_D] of the network (float64 copy of the float32 amplitudes). */
 export function networkU(net: MeshNet, t: MeshTensors, params: ParamTree): { u: Float64Array; psiS: Float64Array; psiD: Float64Array } {
   const amps = net.amplitudes(params, t.k);
@@ -260,20 +290,7 @@ export function trainMesh(net: MeshNet, problem: MeshProblem, params0: ParamTree
 
   // flat float64 objective for the quasi-Newton optimisers
   const lastU = new WeakMap<Float64Array, Float64Array>();
-  const flatObjective = (obj: UObjective) => (x: Float64Array) => {
-    const p = treeFromFlat(spec, x);
-    const r = objectiveAndGrad(net, T, p, obj);
-    const grad = new Float64Array(x.length);
-    let o = 0;
-    for (const g of treeLeaves(r.grads)) {
-      grad.set(g.dataSync() as Float32Array, o);
-      o += g.size;
-    }
-    treeDispose(r.grads);
-    treeDispose(p);
-    lastU.set(x, r.u);
-    return { value: r.value, grad, noise: noiseFactor * r.noise };
-  };
+  const flatObjectiveOf = (obj: UObjective) => flatObjective(net, T, spec, obj, { noiseFactor, onU: (x, u) => lastU.set(x, u) });
 
   /** u(θ) and ∂u/∂θ (row-major 2N × P) in float64 from the network's float32 Jacobian */
   const uAndJacobian = (x: Float64Array): { u: Float64Array; J: Float64Array } => {
@@ -358,7 +375,7 @@ export function trainMesh(net: MeshNet, problem: MeshProblem, params0: ParamTree
       return;
     }
     if (method === 'lbfgs' || (method === 'gn' && phase === 'pretrain')) {
-      const res = lbfgsMinimize(flatObjective(obj), treeToFlat(params), {
+      const res = lbfgsMinimize(flatObjectiveOf(obj), treeToFlat(params), {
         maxIterations: steps,
         memory: opts.lbfgsMemory ?? 50,
         // inside 'lbfgs-gn' a stalled line search hands over to Gauss–Newton at once
