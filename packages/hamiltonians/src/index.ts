@@ -84,6 +84,17 @@ export {
   piGammaFunction,
   emOnePionExchangeNp,
   emN3lo,
+  loopLSfr,
+  loopASfr,
+  EMN_SFR_CUTOFF_MEV,
+  EMN_LAMBDA_MEV,
+  EMN_NP_MASS_MEV,
+  EMN_OPE,
+  EMN_NLO500,
+  EMN_N2LO500,
+  emnPotential,
+  emnNlo500,
+  emnN2lo500,
 } from './chiral/index.js';
 export type {
   PionNucleonConstants,
@@ -93,4 +104,8 @@ export type {
   RegulatedContact,
   RegulatedChiralOptions,
   EmN3loOptions,
+  LoopRegularization,
+  EmnLec,
+  EmnParameters,
+  EmnOptions,
 } from './chiral/index.js';

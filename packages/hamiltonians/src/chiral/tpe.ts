@@ -2,7 +2,8 @@
  * Two-pion-exchange (2PE) contributions of chiral EFT in the operator form of Machleidt & Entem,
  * Phys. Rep. 503 (2011) 1 (Sec. 4 and Appendix), as used by the Entem–Machleidt N3LO potential
  * (PRC 68, 041001 (2003)); loop diagrams from Kaiser, Brockmann & Weise NPA 625 (1997) 758 and
- * Kaiser PRC 64 (2001) 057001, PRC 65 (2002) 017001 (dimensional regularisation, no spectral cutoff).
+ * Kaiser PRC 64 (2001) 057001, PRC 65 (2002) 017001 (dimensional regularisation by default;
+ * optional spectral-function regularisation, see loops.ts).
  *
  * All momenta and masses in MeV; coefficients in MeV⁻² (central, spin-spin), MeV⁻⁴ (tensor σ₁·q σ₂·q,
  * spin-orbit −iS·(q×k)) and MeV⁻⁶ (quadratic spin-orbit σ₁·(q×k) σ₂·(q×k)), with the keys of
@@ -13,7 +14,7 @@
  * M the nucleon mass, c_i in MeV⁻¹, d̄_i in MeV⁻².
  */
 import type { OperatorCoefficients, OperatorTerm } from '../nn/pwd.js';
-import { loopA, loopL } from './loops.js';
+import { loopA, loopASfr, loopL, loopLSfr } from './loops.js';
 
 /** Pion–nucleon constants entering two-pion exchange. */
 export interface PionNucleonConstants {
@@ -51,10 +52,20 @@ export interface LoopValues {
   A: number;
 }
 
-/** Evaluate {@link LoopValues} for q² in MeV² and pion mass m in MeV. */
-export function loopValues(q2: number, m: number): LoopValues {
+/**
+ * Evaluate {@link LoopValues} for q² in MeV² and pion mass m in MeV: dimensional regularisation,
+ * or, with `sfrCutoffMeV` = Λ̃, the spectral-function-regularised L̃, Ã (see {@link loopLSfr}).
+ */
+export function loopValues(q2: number, m: number, sfrCutoffMeV?: number): LoopValues {
   const q = Math.sqrt(Math.max(0, q2));
-  return { q2, w2: 4 * m * m + q2, wt2: 2 * m * m + q2, L: loopL(q, m), A: loopA(q, m) };
+  const sfr = sfrCutoffMeV !== undefined && Number.isFinite(sfrCutoffMeV);
+  return {
+    q2,
+    w2: 4 * m * m + q2,
+    wt2: 2 * m * m + q2,
+    L: sfr ? loopLSfr(q, m, sfrCutoffMeV) : loopL(q, m),
+    A: sfr ? loopASfr(q, m, sfrCutoffMeV) : loopA(q, m),
+  };
 }
 
 const PI = Math.PI;
@@ -284,13 +295,29 @@ export interface TwoPionParts {
 
 const KEYS = ['VC', 'WC', 'VS', 'WS', 'VLS', 'WLS', 'VT', 'WT', 'VSL', 'WSL'] as const;
 
+/** Regularisation of the 2PE loop functions. */
+export interface LoopRegularization {
+  /**
+   * spectral-function cutoff Λ̃ in MeV (SFR, e.g. 650 for the EMN potentials of 2017); omitted or
+   * Infinity: dimensional regularisation (as EM N3LO 2003)
+   */
+  sfrCutoffMeV?: number;
+}
+
 /**
  * Sum of the selected 2PE pieces at one (q², p̄²), MeV units.
  * @param q2 momentum transfer squared in MeV²
  * @param pBar2 (p'² + p²)/2 in MeV² (only the 1/M² terms use it)
+ * @param reg loop regularisation (default: dimensional regularisation)
  */
-export function twoPionExchange(q2: number, pBar2: number, c: PionNucleonConstants, parts: TwoPionParts): OperatorCoefficients {
-  const lv = loopValues(q2, c.mPi);
+export function twoPionExchange(
+  q2: number,
+  pBar2: number,
+  c: PionNucleonConstants,
+  parts: TwoPionParts,
+  reg: LoopRegularization = {},
+): OperatorCoefficients {
+  const lv = loopValues(q2, c.mPi, reg.sfrCutoffMeV);
   const acc: Record<(typeof KEYS)[number], number> = { VC: 0, WC: 0, VS: 0, WS: 0, VLS: 0, WLS: 0, VT: 0, WT: 0, VSL: 0, WSL: 0 };
   const addIn = (o: OperatorCoefficients) => {
     for (const k of KEYS) acc[k] += o[k] ?? 0;
@@ -307,12 +334,17 @@ export function twoPionExchange(q2: number, pBar2: number, c: PionNucleonConstan
 }
 
 /** The selected 2PE pieces as one {@link OperatorTerm} for the partial-wave engine. */
-export function twoPionExchangeTerm(c: PionNucleonConstants, parts: TwoPionParts, name = 'two-pion exchange'): OperatorTerm {
+export function twoPionExchangeTerm(
+  c: PionNucleonConstants,
+  parts: TwoPionParts,
+  name = 'two-pion exchange',
+  reg: LoopRegularization = {},
+): OperatorTerm {
   return {
     name,
     coefficients(pp, p, z) {
       const q2 = Math.max(0, pp * pp + p * p - 2 * pp * p * z);
-      return twoPionExchange(q2, 0.5 * (pp * pp + p * p), c, parts);
+      return twoPionExchange(q2, 0.5 * (pp * pp + p * p), c, parts, reg);
     },
   };
 }

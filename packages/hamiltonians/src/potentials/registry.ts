@@ -5,15 +5,18 @@ import { malflietTjon } from './malfliet-tjon.js';
 import { parsePotentialTable } from './tabulated.js';
 import { yamaguchi } from './yamaguchi.js';
 import { emN3lo } from '../chiral/em-n3lo.js';
+import { emnN2lo500, emnNlo500 } from '../chiral/emn.js';
 
 /** Names accepted by {@link getPotential} (`table:FILE` reads a table through `readTable`). */
-export const POTENTIAL_NAMES = ['yamaguchi', 'malfliet-tjon', 'lo500', 'table:FILE', 'n3lo'] as const;
+export const POTENTIAL_NAMES = ['yamaguchi', 'malfliet-tjon', 'lo500', 'table:FILE', 'n3lo', 'nlo500', 'n2lo500'] as const;
 
 const BUILTIN: Record<string, () => PartialWavePotential> = {
   yamaguchi: () => yamaguchi(),
   'malfliet-tjon': () => malflietTjon(),
   lo500: () => lo500(),
   n3lo: () => emN3lo(),
+  nlo500: () => emnNlo500(),
+  n2lo500: () => emnN2lo500(),
 };
 
 /** Options of {@link getPotential}. */
@@ -26,7 +29,8 @@ export interface GetPotentialOptions {
 }
 
 /**
- * Resolve a potential by name: 'yamaguchi', 'malfliet-tjon', 'lo500', 'n3lo' (EM N3LO) or 'table:FILE'.
+ * Resolve a potential by name: 'yamaguchi', 'malfliet-tjon', 'lo500', 'n3lo' (EM N3LO 2003),
+ * 'nlo500', 'n2lo500' (EMN 2017) or 'table:FILE'.
  * @throws PotentialInputError for an unknown name (listing the allowed ones) or a bad table
  */
 export function getPotential(name: string, opts: GetPotentialOptions = {}): PartialWavePotential {

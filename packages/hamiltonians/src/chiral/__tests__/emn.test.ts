@@ -1,0 +1,269 @@
+import { gaussLegendreInterval, tanMesh } from '@nqs/quadrature';
+import { describe, expect, it } from 'vitest';
+import { HBARC, kineticMeV } from '../../units.js';
+import { deuteronBlock, type PartialWavePotential } from '../../nn/potential.js';
+import { getPotential, POTENTIAL_NAMES } from '../../potentials/registry.js';
+import { regulatedChiralPotential } from '../builder.js';
+import { CHIRAL_CHANNELS } from '../em-n3lo.js';
+import {
+  EMN_LAMBDA_MEV,
+  EMN_N2LO500,
+  EMN_NLO500,
+  EMN_NP_MASS_MEV,
+  type EmnParameters,
+  emnN2lo500,
+  emnNlo500,
+  emnPotential,
+} from '../emn.js';
+import { loopA, loopASfr, loopL, loopLSfr } from '../loops.js';
+import { loopValues, tpeN2LO, tpeNLO, twoPionExchange } from '../tpe.js';
+
+const HC3 = HBARC ** 3;
+
+/**
+ * Exact deuteron ground state on a mesh by shifted inverse iteration (LU with partial pivoting),
+ * independent of the ml-matrix eigensolver of @nqs/benchmarks-exact.
+ * H_(Li),(L'j) = δδ ħ²k_i²/M + √w_i k_i V_LL'(k_i, k_j) k_j √w_j, block order [S…, D…].
+ */
+function deuteronInverseIteration(pot: PartialWavePotential, n: number, c: number): { E: number; pD: number } {
+  const { points: k, weights: w } = tanMesh(n, c);
+  const N = 2 * n;
+  const H = Array.from({ length: N }, () => new Float64Array(N));
+  for (let i = 0; i < n; i++) {
+    H[i]![i]! += kineticMeV(k[i]!);
+    H[n + i]![n + i]! += kineticMeV(k[i]!);
+    for (let j = 0; j < n; j++) {
+      const b = deuteronBlock(pot, k[i]!, k[j]!);
+      const f = Math.sqrt(w[i]! * w[j]!) * k[i]! * k[j]!;
+      H[i]![j]! += f * b.SS;
+      H[i]![n + j]! += f * b.SD;
+      H[n + i]![j]! += f * b.DS;
+      H[n + i]![n + j]! += f * b.DD;
+    }
+  }
+  // LU of H − σ with σ below the ground state
+  const sigma = -2.6;
+  const A = H.map((row, i) => {
+    const r = Float64Array.from(row);
+    r[i]! -= sigma;
+    return r;
+  });
+  const piv = Array.from({ length: N }, (_, i) => i);
+  for (let col = 0; col < N; col++) {
+    let best = col;
+    for (let r = col + 1; r < N; r++) if (Math.abs(A[r]![col]!) > Math.abs(A[best]![col]!)) best = r;
+    [A[col], A[best]] = [A[best]!, A[col]!];
+    [piv[col], piv[best]] = [piv[best]!, piv[col]!];
+    for (let r = col + 1; r < N; r++) {
+      const m = A[r]![col]! / A[col]![col]!;
+      A[r]![col] = m;
+      for (let cc = col + 1; cc < N; cc++) A[r]![cc]! -= m * A[col]![cc]!;
+    }
+  }
+  const solve = (b: Float64Array): Float64Array => {
+    const x = new Float64Array(N);
+    for (let i = 0; i < N; i++) {
+      let s = b[piv[i]!]!;
+      for (let j = 0; j < i; j++) s -= A[i]![j]! * x[j]!;
+      x[i] = s;
+    }
+    for (let i = N - 1; i >= 0; i--) {
+      let s = x[i]!;
+      for (let j = i + 1; j < N; j++) s -= A[i]![j]! * x[j]!;
+      x[i] = s / A[i]![i]!;
+    }
+    return x;
+  };
+  let v = new Float64Array(N).fill(1);
+  for (let it = 0; it < 60; it++) {
+    const x = solve(v);
+    const nrm = Math.hypot(...x);
+    v = x.map((t) => t / nrm);
+  }
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < N; i++) {
+    let hv = 0;
+    for (let j = 0; j < N; j++) hv += H[i]![j]! * v[j]!;
+    num += v[i]! * hv;
+    den += v[i]! * v[i]!;
+  }
+  let d = 0;
+  for (let i = n; i < N; i++) d += v[i]! * v[i]!;
+  return { E: num / den, pD: d / den };
+}
+
+describe('spectral-function regularised loop functions', () => {
+  const m = 138.039;
+  const lam = 650;
+  // spectral integrals, μ = 2m cosh t (removes the 1/√(μ² − 4m²) end-point singularity)
+  const tMax = Math.acosh(lam / (2 * m));
+  const gl = gaussLegendreInterval(200, 0, tMax);
+  const spectral = (f: (mu: number) => number) =>
+    gl.points.reduce((s, t, i) => s + gl.weights[i]! * f(2 * m * Math.cosh(t)) * 2 * m * Math.sinh(t), 0);
+  it('L̃(q) = w² ∫_{2m}^{Λ̃} dμ /(√(μ²−4m²)(μ²+q²)) and Ã(q) = ½ ∫_{2m}^{Λ̃} dμ/(μ²+q²)', () => {
+    for (const q of [1e-3, 30, 150, 400, 1200]) {
+      const w2 = 4 * m * m + q * q;
+      const L = w2 * spectral((mu) => 1 / (Math.sqrt(mu * mu - 4 * m * m) * (mu * mu + q * q)));
+      const A = 0.5 * spectral((mu) => 1 / (mu * mu + q * q));
+      expect(Math.abs(loopLSfr(q, m, lam) / L - 1)).toBeLessThan(1e-10);
+      expect(Math.abs(loopASfr(q, m, lam) / A - 1)).toBeLessThan(1e-10);
+    }
+  });
+  it('q → 0 limits and Λ̃ → ∞ gives dimensional regularisation', () => {
+    const s = Math.sqrt(lam * lam - 4 * m * m);
+    expect(loopLSfr(0, m, lam)).toBeCloseTo(s / lam, 15);
+    expect(loopLSfr(1e-7, m, lam)).toBeCloseTo(s / lam, 12);
+    expect(loopASfr(0, m, lam)).toBeCloseTo((lam - 2 * m) / (4 * lam * m), 17);
+    for (const q of [10, 300, 900]) {
+      expect(Math.abs(loopLSfr(q, m, 1e12) / loopL(q, m) - 1)).toBeLessThan(1e-8);
+      expect(Math.abs(loopASfr(q, m, 1e12) / loopA(q, m) - 1)).toBeLessThan(1e-8);
+    }
+    expect(loopLSfr(100, m, 2 * m)).toBe(0);
+  });
+  it('loopValues / twoPionExchange pass Λ̃ through; Infinity means dimensional regularisation', () => {
+    const q2 = 320 ** 2;
+    expect(loopValues(q2, m, lam).L).toBe(loopLSfr(320, m, lam));
+    expect(loopValues(q2, m, Infinity).L).toBe(loopL(320, m));
+    const c = EMN_N2LO500.pionNucleon;
+    const lv = loopValues(q2, m, lam);
+    const sum = twoPionExchange(q2, 0, c, { nlo: true, n2lo: true }, { sfrCutoffMeV: lam });
+    const nlo = tpeNLO(lv, c);
+    const n2lo = tpeN2LO(lv, c);
+    expect(sum.WC).toBeCloseTo(nlo.WC!, 20);
+    expect(sum.VC).toBeCloseTo(n2lo.VC!, 20);
+    expect(sum.WT).toBeCloseTo(n2lo.WT!, 22);
+    expect(sum.VT).toBeCloseTo(nlo.VT!, 22);
+  });
+});
+
+describe('EMN NLO500 and N2LO500: parameters and structure', () => {
+  it('registered under nlo500 and n2lo500', () => {
+    expect(POTENTIAL_NAMES).toContain('nlo500');
+    expect(POTENTIAL_NAMES).toContain('n2lo500');
+    expect(getPotential('nlo500').name).toBe('nlo500');
+    expect(getPotential('n2lo500').name).toBe('n2lo500');
+    expect(getPotential('n2lo500').channels).toEqual(CHIRAL_CHANNELS);
+  });
+  it('c_i: zero at NLO, Roy–Steiner values at N2LO (MeV⁻¹)', () => {
+    expect([EMN_NLO500.pionNucleon.c1, EMN_NLO500.pionNucleon.c3, EMN_NLO500.pionNucleon.c4]).toEqual([0, 0, 0]);
+    expect(EMN_N2LO500.pionNucleon.c1).toBeCloseTo(-0.74e-3, 15);
+    expect(EMN_N2LO500.pionNucleon.c3).toBeCloseTo(-3.61e-3, 15);
+    expect(EMN_N2LO500.pionNucleon.c4).toBeCloseTo(2.44e-3, 15);
+  });
+  it('hermitian: V(k′, k) = V(k, k′) and V_SD(k′, k) = V_DS(k, k′)', () => {
+    for (const pot of [emnNlo500(), emnN2lo500()]) {
+      for (const ch of ['1S0', '3P0', '1P1', '3P1', '3S1', '3D1', '3P2', '1D2', '3F3']) {
+        expect(pot.value(ch, 0.6, 1.7)).toBeCloseTo(pot.value(ch, 1.7, 0.6), 12);
+      }
+      expect(pot.value('3S1-3D1', 0.6, 1.7)).toBeCloseTo(pot.value('3D1-3S1', 1.7, 0.6), 12);
+    }
+  });
+  it('the spectral cutoff matters: SFR and dimensional regularisation differ in 1S0 by > 1 %', () => {
+    const a = emnN2lo500().value('1S0', 1.5, 1.5);
+    const b = emnN2lo500({ sfrCutoffMeV: Infinity }).value('1S0', 1.5, 1.5);
+    expect(Math.abs(a / b - 1)).toBeGreaterThan(1e-2);
+  });
+  it('is converged in the angular quadrature', () => {
+    const p = emnN2lo500();
+    const p96 = emnN2lo500({ angularOrder: 96 });
+    for (const ch of ['3S1', '3D1', '3S1-3D1', '1S0', '3P1', '3F3']) {
+      expect(Math.abs(p96.value(ch, 1.9, 2.1) / p.value(ch, 1.9, 2.1) - 1)).toBeLessThan(1e-9);
+    }
+  });
+});
+
+describe('EMN partial-wave contacts = projection of the Q² contact operators', () => {
+  // Operator contacts (Machleidt & Entem, Phys. Rep. 503, Eq. (2.?)/(4.x)):
+  //   C₁q² + C₂k² + (C₃q² + C₄k²) σ₁·σ₂ + C₅(−iS·(q×k)) + C₆ σ₁·q σ₂·q   (C₇ σ·k σ·k not used),
+  // whose partial-wave values are C_wave·(p'² + p²), C_wave·p'p, C_SD·p², C_DS·p'² with
+  // C_wave = 4π Σ_j a_wj C_j (published table). Our partial-wave contact forms must reproduce the
+  // projection of these operators by the general PWD engine (incl. the Idaho sign of 3S1–3D1).
+  const Cop = [1.3e-8, -0.7e-8, 0.45e-8, 0.9e-8, -1.1e-8, 0.6e-8]; // MeV⁻⁴
+  const s2 = Math.SQRT2;
+  const rows: Record<string, number[]> = {
+    '1S0': [1, 1 / 4, -3, -3 / 4, 0, -1],
+    '3P0': [-2 / 3, 1 / 6, -2 / 3, 1 / 6, -2 / 3, 2],
+    '1P1': [-2 / 3, 1 / 6, 2, -1 / 2, 0, 2 / 3],
+    '3P1': [-2 / 3, 1 / 6, -2 / 3, 1 / 6, -1 / 3, -4 / 3],
+    '3S1': [1, 1 / 4, 1, 1 / 4, 0, 1 / 3],
+    '3S1-3D1': [0, 0, 0, 0, 0, (-2 * s2) / 3],
+    '3P2': [-2 / 3, 1 / 6, -2 / 3, 1 / 6, 1 / 3, 0],
+  };
+  const wave = (w: string) => (4 * Math.PI * rows[w]!.reduce((s, a, j) => s + a * Cop[j]!, 0)) / 1e-8; // 10⁴ GeV⁻⁴
+  const params = (withContacts: boolean): EmnParameters => {
+    const z = (v: number) => [withContacts ? v : 0, 2] as const;
+    return {
+      ...EMN_NLO500,
+      contacts: {
+        '1S0': { Ct: [0, 2], C: z(wave('1S0')) },
+        '3S1': { Ct: [0, 2], C: z(wave('3S1')) },
+        '3P0': { C: z(wave('3P0')) },
+        '1P1': { C: z(wave('1P1')) },
+        '3P1': { C: z(wave('3P1')) },
+        '3S1-3D1': { C: z(wave('3S1-3D1')) },
+        '3P2': { C: z(wave('3P2')) },
+      },
+    };
+  };
+  const withC = emnPotential(params(true), 'test');
+  const noC = emnPotential(params(false), 'test');
+  const opPot = regulatedChiralPotential({
+    name: 'contact-operators',
+    description: 'Q² contact operators',
+    groups: [
+      {
+        terms: [
+          {
+            name: 'Q² contacts',
+            coefficients(pp, p, z) {
+              const q2 = pp * pp + p * p - 2 * pp * p * z;
+              const k2 = (pp * pp + p * p + 2 * pp * p * z) / 4;
+              return { VC: Cop[0]! * q2 + Cop[1]! * k2, VS: Cop[2]! * q2 + Cop[3]! * k2, VLS: Cop[4]!, VT: Cop[5]! };
+            },
+          },
+        ],
+        n: 2,
+        cutoffMeV: EMN_LAMBDA_MEV,
+      },
+    ],
+    contacts: {},
+    nucleonMassMeV: EMN_NP_MASS_MEV,
+    channels: CHIRAL_CHANNELS,
+  });
+  for (const ch of ['1S0', '3P0', '1P1', '3P1', '3S1', '3P2', '3S1-3D1', '3D1-3S1', '3D1', '1D2']) {
+    it(`${ch}: contact part equals the operator projection`, () => {
+      for (const [kp, k] of [[0.4, 1.1], [1.3, 0.8], [2.0, 2.0]] as const) {
+        const contact = withC.value(ch, kp, k) - noC.value(ch, kp, k);
+        const ref = opPot.value(ch, kp, k);
+        expect(Math.abs(contact - ref)).toBeLessThan(1e-9 * Math.max(1e-3, Math.abs(ref)));
+      }
+    });
+  }
+});
+
+describe('EMN deuteron on the converged mesh tan:96:1 (inverse iteration)', () => {
+  it('NLO500: E = −2.224574 MeV, P_D = 3.403 % (REFERENCE.md §1)', () => {
+    const { E, pD } = deuteronInverseIteration(emnNlo500(), 96, 1);
+    expect(Math.abs(E + 2.224574)).toBeLessThan(3e-6);
+    expect(pD * 100).toBeCloseTo(3.403, 3);
+  });
+  it('N2LO500: E = −2.2246 MeV (fitted to B_d = 2.224575 MeV) and P_D ≈ 4.49 %', () => {
+    const { E, pD } = deuteronInverseIteration(emnN2lo500(), 96, 1);
+    expect(Math.abs(E + 2.224575)).toBeLessThan(3e-6);
+    expect(pD * 100).toBeGreaterThan(4.0);
+    expect(pD * 100).toBeLessThan(5.0);
+  });
+  it('the deuteron test can fail: dimensional regularisation of the NLO500 2PE shifts E by > 0.1 MeV', () => {
+    const { E } = deuteronInverseIteration(emnNlo500({ sfrCutoffMeV: Infinity }), 48, 1);
+    expect(Math.abs(E + 2.224574)).toBeGreaterThan(0.1);
+  });
+});
+
+describe('registry values are the EMN potentials', () => {
+  it("getPotential('nlo500') equals emnNlo500(); values in MeV fm³", () => {
+    const a = getPotential('nlo500').value('3S1', 0.5, 1.0);
+    expect(a).toBe(emnNlo500().value('3S1', 0.5, 1.0));
+    expect(Math.abs(a / HC3)).toBeLessThan(1e-4);
+  });
+});
