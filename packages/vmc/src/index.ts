@@ -16,6 +16,8 @@ export {
   FermionRunInputError,
   createFermionRun,
   disposeFermionRun,
+  closeWalkerPool,
+  sampleEnergies,
   pretrainEpoch,
   startEnergyPhase,
   trainEpoch,
@@ -26,8 +28,12 @@ export {
   fermionCheckpoint,
   restoreFermionRun,
 } from './mc/fermions.js';
-export type { EpochTiming, FermionRunConfig, ResolvedFermionConfig, FermionEpochRecord, PretrainRecord, FermionRun, RunFermionsOptions, FermionCheckpoint } from './mc/fermions.js';
+export type { EpochTiming, SampledEnergies, FermionRunConfig, ResolvedFermionConfig, FermionEpochRecord, PretrainRecord, FermionRun, RunFermionsOptions, FermionCheckpoint } from './mc/fermions.js';
+export { WalkerPool, WalkerPoolError, walkerSlices } from './mc/walker-pool.js';
+export type { WalkerPoolOptions, PoolSample } from './mc/walker-pool.js';
 export { evaluateFermions } from './mc/evaluate.js';
 export type { EvaluateOptions, Estimate, FermionEvaluation } from './mc/evaluate.js';
+export { ObdmInputError, gridPoints, defaultObdmGrid, gridObdmAccumulator, accumulateGridObdm, gridObdmResult } from './mc/obdm.js';
+export type { LogPsiFn, ObdmGrid, GridObdmAccumulator, AccumulateGridObdmOptions, GridObdm } from './mc/obdm.js';
 export { resolveOptimizerConfig, energyTransform, usesSecondOrder, secondOrderUpdate } from './mc/optimizer-config.js';
 export type { FermionOptimizerConfig, SecondOrderContext } from './mc/optimizer-config.js';

@@ -296,6 +296,16 @@ export class SlaterNet {
     return tf.tidy(() => this.applyTraced(params, x, plainTracer, false));
   }
 
+  /**
+   * sign and ln|ψ| per walker, [B] each, for evaluation only (e.g. the sampler's log|ψ|²): the
+   * determinant comes from elimination on M alone (no inverse, no custom gradient), about half the
+   * work of {@link SlaterNet.apply}. Gradients through it are correct but slow: differentiate
+   * {@link SlaterNet.apply} instead.
+   */
+  logAbsForward(params: SlaterNetParams, x: tf.Tensor2D): LogPsi {
+    return tf.tidy(() => this.applyTraced(params, x, plainTracer, false, true));
+  }
+
   /** As {@link SlaterNet.apply} but differentiable to every order (slower; a test oracle). */
   applyNestable(params: SlaterNetParams, x: tf.Tensor2D): LogPsi {
     return tf.tidy(() => this.applyTraced(params, x, plainTracer, true));
@@ -306,12 +316,12 @@ export class SlaterNet {
     return tf.tidy(() => this.applyTraced(params, x, tracer, true).logAbs);
   }
 
-  private applyTraced(params: SlaterNetParams, x: tf.Tensor2D, tracer: ParamTracer, nestable: boolean): LogPsi {
+  private applyTraced(params: SlaterNetParams, x: tf.Tensor2D, tracer: ParamTracer, nestable: boolean, forwardOnly = false): LogPsi {
     const [B, A] = x.shape;
     const D = this.determinants;
     const phi = this.orbitals(params, x, tracer, !nestable);
     const flat = tf.reshape(phi, [B * D, A, A]) as tf.Tensor3D;
-    const sd = nestable ? slogdet(flat) : slogdetFirstOrder(flat);
+    const sd = nestable || forwardOnly ? slogdet(flat) : slogdetFirstOrder(flat);
     if (D === 1) return { sign: sd.sign, logAbs: sd.logAbs };
     const s2 = tf.reshape(sd.sign, [B, D]);
     const l2 = tf.reshape(sd.logAbs, [B, D]);

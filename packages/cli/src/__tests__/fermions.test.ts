@@ -17,9 +17,19 @@ describe('nqs fermions', () => {
     for (const k of ['energy', 'energyError', 'variance', 'acceptance', 'rHat', 'tauCorr', 'epochs', 'seconds', 'backend']) expect(a.json).toHaveProperty(k);
     expect(a.json!.epochs).toBe(4);
     expect(Number.isFinite(a.json!.energy as number)).toBe(true);
-    for (const f of ['result.json', 'history.csv', 'pretrain.csv', 'density.csv', 'observables.json', 'occupations.csv', 'energy.svg', 'density.svg', 'pair.svg', 'checkpoint.json']) {
+    for (const f of ['result.json', 'history.csv', 'pretrain.csv', 'density.csv', 'observables.json', 'occupations.csv', 'obdm.csv', 'energy.svg', 'density.svg', 'pair.svg', 'obdm.svg', 'checkpoint.json']) {
       expect(existsSync(join(dir, f))).toBe(true);
     }
+    // grid one-body density matrix: 40 × 40 with the grid in the header and the first column; natural occupations sum to its trace
+    const obdmRows = readFileSync(join(dir, 'obdm.csv'), 'utf8').trim().split('\n');
+    expect(obdmRows).toHaveLength(41);
+    expect(obdmRows[0]!.split(',')).toHaveLength(41);
+    const obs = JSON.parse(readFileSync(join(dir, 'observables.json'), 'utf8'));
+    expect(obs.obdm).toHaveProperty('occupations');
+    expect(obs.obdmGrid.matrix).toHaveLength(40);
+    expect(obs.naturalOccupations).toHaveLength(40);
+    expect((obs.naturalOccupations as number[]).reduce((s, v) => s + v, 0)).toBeCloseTo(obs.obdmGrid.trace, 8);
+    expect(a.json!.naturalOccupations).toEqual(obs.naturalOccupations);
     expect(readFileSync(join(dir, 'energy.svg'), 'utf8')).toMatch(/exact \(grid\)/);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
     // continue 4 → 6 epochs from the checkpoint, and compare with an uninterrupted 6-epoch run

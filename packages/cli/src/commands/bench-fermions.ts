@@ -1,9 +1,11 @@
 /**
  * `nqs bench fermions`: wall-clock seconds of one energy-minimisation epoch of the trapped-fermion
  * NQS (sweeps + local energies + gradient step), median over epochs after one warm-up epoch.
- * Wall times include waiting for the cores when the machine is shared; `epochCpuSeconds` does not.
+ * Wall times include waiting for the cores when the machine is shared; `epochCpuSeconds` does not
+ * (it is the CPU time of the whole process, worker threads included). The warm-up epoch also
+ * starts the worker pool (--workers) and burns the walkers in.
  */
-import { createFermionRun, disposeFermionRun, startEnergyPhase, trainEpoch, type EpochTiming } from '@nqs/vmc';
+import { closeWalkerPool, createFermionRun, disposeFermionRun, trainEpoch, type EpochTiming } from '@nqs/vmc';
 import { median } from '@nqs/vmc';
 import type { Command } from '../command.js';
 import { setupBackend } from '../backend.js';
@@ -27,7 +29,6 @@ export const benchFermionsCommand: Command = {
     const backend = await setupBackend({ backend: args.flags.backend as string | undefined, quiet: args.json });
     const run = createFermionRun(cfg);
     try {
-      startEnergyPhase(run);
       const rows: EpochTiming[] = [];
       const total: number[] = [];
       const cpu: number[] = [];
@@ -57,14 +58,16 @@ export const benchFermionsCommand: Command = {
         walkers: cfg.walkers,
         sweepsPerEpoch: cfg.sweepsPerEpoch,
         epochs,
+        workers: run.pool ? run.pool.size : 1,
         parameters: run.net.parameterCount,
       };
       info(
-        `A = ${cfg.particles}, ${cfg.walkers} walkers, ${backend.name}: ${result.epochSeconds.toFixed(3)} s/epoch, ${result.epochCpuSeconds.toFixed(3)} CPU s ` +
+ `A = ${cfg.particles}, ${cfg.walkers} walkers, ${backend.name}, ${result.workers} worker(s): ${result.epochSeconds.toFixed(3)} s/epoch, ${result.epochCpuSeconds.toFixed(3)} CPU s ` +
           `(sweeps ${result.sweepSeconds.toFixed(3)}, local energy ${result.localEnergySeconds.toFixed(3)}, step ${result.stepSeconds.toFixed(3)})`,
       );
       return result;
     } finally {
+      await closeWalkerPool(run);
       disposeFermionRun(run);
     }
   },

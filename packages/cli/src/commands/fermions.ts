@@ -4,12 +4,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { solveFermions } from '@nqs/benchmarks-exact';
 import { harmonicModelEnergy, freeFermionEnergy, type PairInteraction } from '@nqs/hamiltonians';
 import { heatmap, linePlot } from '@nqs/plot';
 import {
   createFermionRun,
   disposeFermionRun,
+  closeWalkerPool,
   evaluateFermions,
   fermionCheckpoint,
   restoreFermionRun,
@@ -40,7 +42,22 @@ export const fermionSystemFlags: FlagSpecs = {
   lr: { type: 'number', help: 'Adam learning rate of the energy minimisation', default: 1e-4, gt: 0 },
   seed: { type: 'int', help: 'random seed', default: 1 },
   backend: { type: 'string', help: 'compute backend (default: automatic / NQS_BACKEND)', choices: ['webgpu', 'tensorflow', 'wasm', 'cpu'] },
+  workers: {
+    type: 'string',
+    help: 'worker threads sharing the walkers (wasm/cpu): N ≥ 1 or auto (= CPU cores, at most 8); a run is reproducible for a given seed and worker count',
+    default: 'auto',
+  },
 };
+
+/** --workers: 'auto' → the machine's cores (≤ 8, ≤ walkers), else an integer ≥ 1. */
+export function workerCount(args: Parsed, walkers: number): number {
+  const v = String(args.flags.workers ?? 'auto');
+  if (v === 'auto') return Math.max(1, Math.min(8, availableParallelism(), walkers));
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--workers: ${v} is not allowed (must be an integer ≥ 1 or auto)`);
+  if (n > walkers) throw new UsageError(`--workers: ${n} is not allowed (more workers than the ${walkers} walkers)`);
+  return n;
+}
 
 /** The pair interaction from --interaction/--V0/--sigma/--k (UsageError for inconsistent flags). */
 export function fermionInteraction(args: Parsed): PairInteraction {
@@ -67,6 +84,7 @@ export function fermionConfig(args: Parsed): FermionRunConfig {
     sweepsPerEpoch: args.flags.sweeps as number,
     learningRate: args.flags.lr as number,
     seed: args.flags.seed as number,
+    workers: workerCount(args, walkers),
   };
   return cfg;
 }
@@ -107,8 +125,22 @@ function outputs(run: FermionRun, ev: FermionEvaluation, result: Record<string, 
   );
   files['pretrain.csv'] = toCsv(['epoch', 'loss'], run.pretrainHistory.map((h) => [h.epoch, h.loss]));
   files['density.csv'] = toCsv(['x', 'n'], ev.density.x.map((x, i) => [x, ev.density.n[i]!]));
+  const og = ev.obdmGrid;
   files['observables.json'] = JSON.stringify(
-    { energy: ev.energy, energyError: ev.energyError, variance: ev.variance, tauCorr: ev.tauCorr, rHat: ev.rHat, components: ev.components, x2: ev.x2, density: ev.density, pair: ev.pair, obdm: ev.obdm },
+    {
+      energy: ev.energy,
+      energyError: ev.energyError,
+      variance: ev.variance,
+      tauCorr: ev.tauCorr,
+      rHat: ev.rHat,
+      components: ev.components,
+      x2: ev.x2,
+      density: ev.density,
+      pair: ev.pair,
+      obdm: ev.obdm,
+      // the grid one-body density matrix ρ(x, x') (the HO-basis one stays under `obdm`)
+      ...(og ? { obdmGrid: { grid: og.grid, binWidth: og.binWidth, matrix: og.matrix, trace: og.trace, samples: og.samples }, naturalOccupations: og.naturalOccupations } : {}),
+    },
     null,
     1,
   ) + '\n';
@@ -145,6 +177,20 @@ function outputs(run: FermionRun, ev: FermionEvaluation, result: Record<string, 
   if (ev.obdm) {
     files['occupations.csv'] = toCsv(['k', 'occupation'], ev.obdm.occupations.map((o, i) => [i, o]));
   }
+  if (og) {
+    // rows: x (bin centres), columns: x' (grid points); first column and header carry the grid
+    files['obdm.csv'] = toCsv(['x', ...og.grid.map((g) => g.toPrecision(8))], og.matrix.map((row, k) => [og.grid[k]!, ...row]));
+    const half = 0.5 * og.binWidth;
+    const range: [number, number] = [og.grid[0]! - half, og.grid[og.grid.length - 1]! + half];
+    files['obdm.svg'] = heatmap(og.matrix, {
+      title: `ρ(x, x′), A = ${A}, occupations ${og.naturalOccupations.slice(0, A + 1).map((o) => o.toFixed(3)).join(', ')}`,
+      xLabel: 'x′',
+      yLabel: 'x',
+      diverging: true,
+      xRange: range,
+      yRange: range,
+    });
+  }
   return files;
 }
 
@@ -164,7 +210,10 @@ export const fermionsCommand: Command = {
     'eval-batches': { type: 'int', help: 'batches of the final evaluation (each: --sweeps sweeps, all walkers)', default: 100, min: 1 },
     'checkpoint-every': { type: 'int', help: 'write DIR/checkpoint.json every N epochs (needs --out; 0 = only at the end)', default: 100, min: 0 },
     resume: { type: 'boolean', help: 'continue from DIR/checkpoint.json (same settings and seed)', default: false },
-    out: { type: 'string', help: 'write result.json, history.csv, pretrain.csv, density.csv, observables.json, occupations.csv, energy/density/pair SVGs and checkpoint.json into DIR' },
+    'obdm-points': { type: 'int', help: 'grid points of the one-body density matrix ρ(x, x′) (0 = off)', default: 40, min: 0 },
+    'obdm-range': { type: 'number', help: 'ρ(x, x′) grid on [−L, L] (default max(4.5, √(2A−1) + 2.5) osc. lengths)', gt: 0 },
+    'obdm-batches': { type: 'int', help: 'evaluation batches that feed ρ(x, x′) (default min(eval-batches, 5))', min: 1 },
+    out: { type: 'string', help: 'write result.json, history.csv, pretrain.csv, density.csv, observables.json, occupations.csv, obdm.csv, energy/density/pair/obdm SVGs and checkpoint.json into DIR' },
     quiet: { type: 'boolean', help: 'no progress output', default: false },
   },
   async run(args) {
@@ -193,7 +242,7 @@ export const fermionsCommand: Command = {
     const t0 = performance.now();
     const run = resume ? restoreFermionRun(ckJson, cfg) : createFermionRun(cfg);
     try {
-      info(`A = ${cfg.particles}, ${describe(cfg.interaction)}, ${cfg.walkers} walkers, ${run.net.parameterCount} parameters${resume ? `, resumed at pre-training ${run.pretrainEpochs}, epoch ${run.epochs}` : ''}`);
+      info(`A = ${cfg.particles}, ${describe(cfg.interaction)}, ${cfg.walkers} walkers, ${run.net.parameterCount} parameters, ${cfg.workers} worker${cfg.workers === 1 ? '' : 's'}${resume ? `, resumed at pre-training ${run.pretrainEpochs}, epoch ${run.epochs}` : ''}`);
       const every = args.flags['checkpoint-every'] as number;
       const writeCk = (ck: FermionCheckpoint) => {
         if (!ckPath) return;
@@ -219,7 +268,14 @@ export const fermionsCommand: Command = {
       const trainSeconds = (performance.now() - t0) / 1000;
       const evBatches = args.flags['eval-batches'] as number;
       const evBar = new Progress(evBatches, 'evaluate', quiet);
-      const ev = await evaluateFermions(run, { batches: evBatches, onBatch: (d) => evBar.update(d) });
+      const obdmRange = args.flags['obdm-range'] as number | undefined;
+      const ev = await evaluateFermions(run, {
+        batches: evBatches,
+        obdmGridPoints: args.flags['obdm-points'] as number,
+        ...(obdmRange !== undefined ? { obdmGridRange: [-obdmRange, obdmRange] as const } : {}),
+        ...(args.flags['obdm-batches'] !== undefined ? { obdmGridBatches: args.flags['obdm-batches'] as number } : {}),
+        onBatch: (d) => evBar.update(d),
+      });
       evBar.done();
       const seconds = (performance.now() - t0) / 1000;
       const result: Record<string, unknown> = {
@@ -237,9 +293,11 @@ export const fermionsCommand: Command = {
         A: cfg.particles,
         interaction: cfg.interaction,
         walkers: cfg.walkers,
+        workers: run.pool ? run.pool.size : 1,
         parameters: run.net.parameterCount,
         components: { kinetic: ev.components.kinetic.value, trap: ev.components.trap.value, pair: ev.components.pair.value },
         x2: ev.x2.value,
+        ...(ev.obdmGrid ? { naturalOccupations: ev.obdmGrid.naturalOccupations } : {}),
       };
       info(
         `E = ${ev.energy.toFixed(6)} ± ${ev.energyError.toExponential(2)} (variance ${ev.variance.toExponential(2)}, τ ${ev.tauCorr.toFixed(2)}, R̂ ${ev.rHat.toFixed(3)}, ` +
@@ -250,6 +308,7 @@ export const fermionsCommand: Command = {
       }
       return result;
     } finally {
+      await closeWalkerPool(run);
       disposeFermionRun(run);
     }
   },

@@ -1,14 +1,15 @@
 /**
  * Final-energy evaluation and observables of a trapped-fermion run, accumulated in float64 over many
  * batches of the persistent chains (REFERENCE.md §2: density, ⟨x²⟩, pair distribution, one-body
- * density matrix and natural occupations, energy components).
+ * density matrix and natural occupations, energy components). The one-body density matrix comes in
+ * two forms: in the HO basis (`obdm`) and on a uniform grid in x (`obdmGrid`, see ./obdm.ts).
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { tf } from '@nqs/autodiff-core';
 import { hoOrbitalsF64 } from '@nqs/ansatz';
-import { disposeWalkers, readAcceptance, resetAcceptance } from '@nqs/sampler';
 import { blockingError, integratedAutocorrTime, mean, splitRHat, variance } from '../stats/index.js';
-import { FermionRunInputError, localEnergies, netLogProb, type FermionRun } from './fermions.js';
+import { FermionRunInputError, sampleEnergies, type FermionRun } from './fermions.js';
+import { accumulateGridObdm, defaultObdmGrid, gridObdmAccumulator, gridObdmResult, type GridObdm, type ObdmGrid } from './obdm.js';
 
 /** Options of {@link evaluateFermions}. */
 export interface EvaluateOptions {
@@ -27,6 +28,17 @@ export interface EvaluateOptions {
   obdmBatches?: number;
   /** Width of the Gaussian from which the displaced coordinate x' is drawn (default 1.5). */
   obdmWidth?: number;
+  /** Grid points of the grid one-body density matrix (default 40; 0 disables it). */
+  obdmGridPoints?: number;
+  /** Grid range [xMin, xMax] in oscillator lengths (default [−L, L], L = max(4.5, √(2A−1) + 2.5)). */
+  obdmGridRange?: readonly [number, number];
+  /** Batches used for the grid one-body density matrix (default min(batches, 5)). */
+  obdmGridBatches?: number;
+  /**
+   * Particles moved per walker for the grid matrix: 'random' (default, one per walker, points
+   * evaluations of ψ per walker) or 'all' (A·points evaluations, lower variance).
+   */
+  obdmGridParticles?: 'all' | 'random';
   /** Called after every batch (progress). */
   onBatch?: (done: number, total: number) => void;
 }
@@ -63,6 +75,11 @@ export interface FermionEvaluation {
   pair: { x: number[]; g: number[][] };
   /** one-body density matrix in the HO basis ρ_nm, natural occupations (descending, Σ ≈ A) */
   obdm: { basis: number; matrix: number[][]; occupations: number[] } | null;
+  /**
+   * one-body density matrix ρ(x, x') on a uniform grid (bin-averaged in x, symmetrised) and its
+   * natural occupations (eigenvalues of ρΔ, descending, Σ ≈ A); null when obdmGridPoints = 0
+   */
+  obdmGrid: GridObdm | null;
 }
 
 function blocked(series: number[]): Estimate {
@@ -86,7 +103,14 @@ export async function evaluateFermions(run: FermionRun, o: EvaluateOptions = {})
   const obdmBatches = Math.min(o.obdmBatches ?? Math.min(batches, 10), batches);
   const qw = o.obdmWidth ?? 1.5;
   if (!Number.isInteger(batches) || batches < 1) throw new FermionRunInputError(`batches: ${batches} is not allowed (must be an integer ≥ 1)`);
-  const lp = netLogProb(run.net, run.params);
+  const gridPointsN = o.obdmGridPoints ?? 40;
+  if (!Number.isInteger(gridPointsN) || gridPointsN < 0) throw new FermionRunInputError(`obdmGridPoints: ${gridPointsN} is not allowed (must be an integer ≥ 0)`);
+  const gridBatches = Math.min(o.obdmGridBatches ?? Math.min(batches, 5), batches);
+  const obdmGrid: ObdmGrid | null =
+    gridPointsN === 0 ? null : o.obdmGridRange ? { xMin: o.obdmGridRange[0], xMax: o.obdmGridRange[1], points: gridPointsN } : defaultObdmGrid(A, gridPointsN);
+  const gridAcc = obdmGrid ? gridObdmAccumulator(obdmGrid) : null;
+  const psi = (z: tf.Tensor2D) => run.net.apply(run.params, z);
+
   const B = run.config.walkers;
   const batchMeans: number[] = [];
   const compSeries: Record<'kinetic' | 'trap' | 'pair', number[]> = { kinetic: [], trap: [], pair: [] };
@@ -101,14 +125,8 @@ export async function evaluateFermions(run: FermionRun, o: EvaluateOptions = {})
   let rhoSamples = 0;
   let accSum = 0;
   for (let t = 0; t < batches; t++) {
-    const w = run.sampler.run(run.walkers, lp, run.rng, sweeps);
-    disposeWalkers(run.walkers);
-    run.walkers = w;
-    const { total, terms } = await localEnergies(run);
-    accSum += await readAcceptance(w);
-    const reset = resetAcceptance(w);
-    disposeWalkers(run.walkers);
-    run.walkers = reset;
+    const { total, terms, acceptance } = await sampleEnergies(run, sweeps);
+    accSum += acceptance;
     perWalker.push(total);
     batchMeans.push(mean(total));
     varSum += variance(total);
@@ -132,8 +150,14 @@ export async function evaluateFermions(run: FermionRun, o: EvaluateOptions = {})
     }
     x2Series.push(s2 / (B * A));
     if (rho && t < obdmBatches) {
-      accumulateObdm(run, x, qw, nb, rho);
+      await accumulateObdm(run, x, qw, nb, rho);
       rhoSamples += B;
+    }
+    if (gridAcc && t < gridBatches) {
+      // a stream derived from the run's Rng without advancing it: the chains (and so the energy) do
+      // not depend on whether the grid matrix is computed
+      const particles = o.obdmGridParticles ?? 'random';
+      await accumulateGridObdm(psi, run.walkers.x, gridAcc, { particles, rng: run.rng.fold(0x0bd6 + t), xData: x });
     }
     o.onBatch?.(t + 1, batches);
   }
@@ -165,6 +189,7 @@ export async function evaluateFermions(run: FermionRun, o: EvaluateOptions = {})
     density: { x: centres, n: Array.from(hist, (c) => c / (samples * dx)) },
     pair: { x: pcentres, g },
     obdm,
+    obdmGrid: gridAcc && gridAcc.samples > 0 ? gridObdmResult(gridAcc) : null,
   };
 }
 
@@ -172,22 +197,27 @@ export async function evaluateFermions(run: FermionRun, o: EvaluateOptions = {})
  * ρ_nm += Σ_i φ_n(x_i) φ_m(x'_i) ψ(…x'_i…)/ψ(x) / q(x'_i) for every walker, x'_i ~ N(0, w²) = q.
  * ρ(x, x') = A∫ψ(x, x₂…)ψ(x', x₂…); summing over the particle index gives the factor A.
  */
-function accumulateObdm(run: FermionRun, x: Float32Array | Int32Array | Uint8Array, w: number, nb: number, rho: Float64Array): void {
+async function accumulateObdm(run: FermionRun, x: Float32Array | Int32Array | Uint8Array, w: number, nb: number, rho: Float64Array): Promise<void> {
   const A = run.config.particles;
   const B = run.config.walkers;
-  const base = run.net.apply(run.params, run.walkers.x);
-  const l0 = base.logAbs.dataSync();
-  const s0 = base.sign.dataSync();
-  tf.dispose([base.logAbs, base.sign]);
+  // sign and ln|ψ| in one tensor, so that each evaluation costs one asynchronous read
+  const read = async (xt: tf.Tensor2D) => {
+    const both = tf.tidy(() => {
+      const r = run.net.apply(run.params, xt);
+      return tf.stack([r.sign, r.logAbs]);
+    });
+    const d = await both.data();
+    both.dispose();
+    return { s: d.subarray(0, B), l: d.subarray(B) };
+  };
+  const { s: s0, l: l0 } = await read(run.walkers.x);
   for (let i = 0; i < A; i++) {
     const xp = run.rng.fillNormal(new Float64Array(B), 0, w);
     const moved = Float32Array.from(x);
     for (let b = 0; b < B; b++) moved[b * A + i] = xp[b]!;
     const xt = tf.tensor2d(moved, [B, A]);
-    const r = run.net.apply(run.params, xt);
-    const l1 = r.logAbs.dataSync();
-    const s1 = r.sign.dataSync();
-    tf.dispose([xt, r.logAbs, r.sign]);
+    const { s: s1, l: l1 } = await read(xt);
+    xt.dispose();
     const xi = new Float64Array(B);
     const xq = new Float64Array(B);
     for (let b = 0; b < B; b++) {

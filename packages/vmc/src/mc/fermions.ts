@@ -11,9 +11,10 @@ import {
   tf,
   Rng,
   treeEntries,
+  treeFromFlat,
   treeLeaves,
-  treeMap,
   treeDispose,
+  treeToFlatTensor,
   treeSpec,
   treeToJSON,
   treeFromJSON,
@@ -21,7 +22,7 @@ import {
   type RngState,
   type SerializedTree,
 } from '@nqs/autodiff-core';
-import { SlaterNet, HOSlater, hoOrbitals, type SlaterNetParams } from '@nqs/ansatz';
+import { SlaterNet, HOSlater, type SlaterNetParams } from '@nqs/ansatz';
 import { trappedFermionHamiltonian, type WalkerHamiltonian } from '@nqs/hamiltonians/tf';
 import { validateFermionSystem, type PairInteraction } from '@nqs/hamiltonians';
 import {
@@ -47,6 +48,10 @@ import {
 } from '@nqs/optimizers';
 import { mean, median, variance } from '../stats/index.js';
 import { energyTransform, resolveOptimizerConfig, secondOrderUpdate, usesSecondOrder, type FermionOptimizerConfig } from './optimizer-config.js';
+import { localEnergyArrays, netLogProb, pretrainLoss, scoreGradient, withLeaves } from './walker-ops.js';
+import { WalkerPool, type SamplingTarget } from './walker-pool.js';
+
+export { netLogProb } from './walker-ops.js';
 
 /** Bad run options or a corrupt / mismatched checkpoint. */
 export class FermionRunInputError extends Error {
@@ -79,6 +84,13 @@ export interface FermionRunConfig {
   seed: number;
   /** Optimiser of the energy phase (default adam with `learningRate`; second-order: sr, ngd, kfac, qn-kfac, dgd). */
   optimizer?: FermionOptimizerConfig;
+  /**
+   * Worker threads of the energy phase (default 1 = everything on the calling thread). With W > 1
+   * the walkers are split into W slices, each sampled and differentiated in its own worker with its
+   * own wasm/cpu backend; a run is reproducible for a given seed and worker count. GPU backends
+   * ignore it (one device).
+   */
+  workers?: number;
 }
 
 /** Fully resolved configuration (what a checkpoint stores and compares). */
@@ -132,6 +144,12 @@ export interface FermionRun {
   epochs: number;
   history: FermionEpochRecord[];
   pretrainHistory: PretrainRecord[];
+  /** Worker pool of the energy phase (created on the first epoch when config.workers > 1). */
+  pool?: WalkerPool | null;
+  /** The params/walkers the pool holds (the pool is reloaded when either was replaced). */
+  poolSync?: { params: SlaterNetParams; walkers: WalkerState; target: SamplingTarget } | null;
+  /** Why the pool is not used although config.workers > 1 (e.g. a GPU backend). */
+  poolUnavailable?: string;
 }
 
 function resolve(c: FermionRunConfig): ResolvedFermionConfig {
@@ -149,6 +167,7 @@ function resolve(c: FermionRunConfig): ResolvedFermionConfig {
     clipWidth: c.clipWidth ?? 5,
     seed: c.seed,
     optimizer: resolveOptimizerConfig(c.optimizer),
+    workers: c.workers ?? 1,
   };
   try {
     validateFermionSystem(r.particles, r.interaction);
@@ -162,6 +181,7 @@ function resolve(c: FermionRunConfig): ResolvedFermionConfig {
     ['hidden', r.hidden, 1],
     ['layers', r.layers, 1],
     ['determinants', r.determinants, 1],
+    ['workers', r.workers, 1],
   ];
   for (const [name, v, min] of ints) {
     if (!Number.isInteger(v) || v < min) throw new FermionRunInputError(`${name}: ${v} is not allowed (must be an integer ≥ ${min})`);
@@ -173,24 +193,14 @@ function resolve(c: FermionRunConfig): ResolvedFermionConfig {
   ] as [string, number][]) {
     if (!Number.isFinite(v) || !(v > 0)) throw new FermionRunInputError(`${name}: ${v} is not allowed (must be a finite number > 0)`);
   }
+  if (r.workers > r.walkers) throw new FermionRunInputError(`workers: ${r.workers} is not allowed (more workers than the ${r.walkers} walkers)`);
   if (!Number.isFinite(r.seed)) throw new FermionRunInputError(`seed: ${r.seed} is not allowed (must be a finite number)`);
   return r;
-}
-
-/** log|ψ_θ|² for the sampler. */
-export function netLogProb(net: SlaterNet, params: SlaterNetParams): LogProbFn {
-  return (x) => tf.tidy(() => tf.mul(2, net.apply(params, x).logAbs) as tf.Tensor1D);
 }
 
 function hoLogProb(A: number): LogProbFn {
   const ho = new HOSlater(A);
   return (x) => tf.tidy(() => tf.mul(2, ho.apply({}, x).logAbs) as tf.Tensor1D);
-}
-
-/** Replace the leaves of `tree` by `leaves` (same traversal order as treeLeaves). */
-function withLeaves<T extends ParamTree>(tree: T, leaves: readonly tf.Tensor[]): T {
-  let i = 0;
-  return treeMap(tree, () => leaves[i++]!) as T;
 }
 
 /**
@@ -233,11 +243,61 @@ function trainOptimizer(c: ResolvedFermionConfig): GradientTransform<OptState[]>
   return energyTransform(c.optimizer, c.learningRate);
 }
 
-/** Free every tensor of the run. */
+/** Free every tensor of the run and stop its worker pool (see {@link closeWalkerPool} to await that). */
 export function disposeFermionRun(run: FermionRun): void {
   treeDispose(run.params);
   disposeState(run.optState);
   disposeWalkers(run.walkers);
+  if (run.pool) void run.pool.close();
+  run.pool = null;
+  run.poolSync = null;
+}
+
+/** Stop the run's worker pool (if any) and wait until its threads have exited. */
+export async function closeWalkerPool(run: FermionRun): Promise<void> {
+  const p = run.pool;
+  run.pool = null;
+  run.poolSync = null;
+  if (p) await p.close();
+}
+
+/** The run's worker pool, started on first use; null when the run works on the calling thread. */
+async function walkerPool(run: FermionRun): Promise<WalkerPool | null> {
+  const c = run.config;
+  if (c.workers <= 1) return null;
+  if (run.pool) return run.pool;
+  const backend = tf.getBackend();
+  if (backend !== 'wasm' && backend !== 'cpu') {
+    run.poolUnavailable = `backend ${backend} runs on one device; workers apply to wasm and cpu`;
+    return null;
+  }
+  run.pool = await WalkerPool.create({
+    workers: c.workers,
+    walkers: c.walkers,
+    particles: c.particles,
+    net: { particles: c.particles, hidden: c.hidden, layers: c.layers, determinants: c.determinants },
+    interaction: c.interaction,
+    sampler: { initialWidth: 0.5 },
+    backend,
+  });
+  run.poolSync = null;
+  return run.pool;
+}
+
+async function flatParams(p: SlaterNetParams): Promise<Float32Array> {
+  const t = treeToFlatTensor(p);
+  const v = (await t.data()) as Float32Array;
+  t.dispose();
+  return v;
+}
+
+/** Load the run's params and walkers into the pool unless it already holds these very objects. */
+async function syncPool(run: FermionRun, pool: WalkerPool, target: SamplingTarget): Promise<void> {
+  const ps = run.poolSync;
+  if (ps && ps.params === run.params && ps.walkers === run.walkers && ps.target === target) return;
+  const [params, x, width] = await Promise.all([flatParams(run.params), run.walkers.x.data() as Promise<Float32Array>, readWidth(run.walkers)]);
+  await pool.load(params, x, width, target);
+  run.poolSync = { params: run.params, walkers: run.walkers, target };
 }
 
 /** Apply an optimiser step to run.params from gradients (disposes the gradients and old state). */
@@ -254,29 +314,34 @@ function optimiserStep(run: FermionRun, opt: GradientTransform<OptState[]>, grad
 
 /**
  * One pre-training epoch: `sweepsPerEpoch` sweeps of the walkers in |ψ_HO|², then one Adam step on
- * L = ⟨Σ_dij (Φ⁽ᵈ⁾_ij − φ_j(x_i))²⟩. Returns the loss before the step.
+ * L = ⟨Σ_dij (Φ⁽ᵈ⁾_ij − φ_j(x_i))²⟩. Returns the loss before the step. With `config.workers > 1`
+ * the sweeps and the loss gradient run in the worker pool.
  */
 export async function pretrainEpoch(run: FermionRun): Promise<PretrainRecord> {
   if (run.phase !== 'pretrain') throw new FermionRunInputError('pretrainEpoch: the run has left the pre-training phase');
-  const A = run.config.particles;
-  const lp = hoLogProb(A);
-  const w = run.sampler.run(run.walkers, lp, run.rng, run.config.sweepsPerEpoch);
-  disposeWalkers(run.walkers);
-  run.walkers = w;
-  const x = w.x;
-  const target = tf.tidy(() => tf.expandDims(hoOrbitals(x, A), 1)); // [B, 1, A, A]
-  const leaves = treeLeaves(run.params);
-  const { value, grads } = tf.valueAndGrads((...ls: tf.Tensor[]) => {
-    const p = withLeaves(run.params, ls);
-    const phi = run.net.orbitals(p, x, undefined, true);
-    // Σ over (d, i, j), mean over walkers
-    return tf.mul(A * A * run.config.determinants, tf.mean(tf.square(tf.sub(phi, target)))) as tf.Scalar;
-  })(leaves);
-  target.dispose();
-  const gradTree = withLeaves(run.params, grads);
-  optimiserStep(run, pretrainOptimizer(run.config), gradTree);
-  const loss = (await value.data())[0]!;
-  value.dispose();
+  const pool = await walkerPool(run);
+  let loss: number;
+  if (pool) {
+    await syncPool(run, pool, 'ho');
+    const seeds = Array.from({ length: pool.size }, () => run.rng.nextUint32());
+    const s = await pool.sample(run.config.sweepsPerEpoch, seeds, await readWidth(run.walkers), false);
+    const g = await pool.pretrainGradient();
+    loss = g.loss;
+    optimiserStep(run, pretrainOptimizer(run.config), treeFromFlat(treeSpec(run.params), g.grad));
+    // the HO walkers do not depend on the parameters: only the workers' copy of θ changes
+    await pool.setParams(await flatParams(run.params));
+    disposeWalkers(run.walkers);
+    run.walkers = { x: tf.tensor2d(s.x, [run.config.walkers, run.config.particles]), logProb: tf.tensor1d(s.logProb), width: tf.scalar(s.width), acceptSum: tf.scalar(0), sweeps: 0 };
+    run.poolSync = { params: run.params, walkers: run.walkers, target: 'ho' };
+  } else {
+    const w = run.sampler.run(run.walkers, hoLogProb(run.config.particles), run.rng, run.config.sweepsPerEpoch);
+    disposeWalkers(run.walkers);
+    run.walkers = w;
+    const { loss: value, grads } = pretrainLoss(run.net, run.params, w.x, run.config.walkers);
+    optimiserStep(run, pretrainOptimizer(run.config), withLeaves(run.params, grads));
+    loss = (await value.data())[0]!;
+    value.dispose();
+  }
   run.pretrainEpochs += 1;
   const rec = { epoch: run.pretrainEpochs, loss };
   run.pretrainHistory.push(rec);
@@ -300,6 +365,23 @@ export function startEnergyPhase(run: FermionRun): void {
   run.phase = 'train';
 }
 
+/** {@link startEnergyPhase}, with the burn-in in the worker pool when the run has one. */
+async function enterEnergyPhase(run: FermionRun): Promise<void> {
+  if (run.phase === 'train') return;
+  const pool = await walkerPool(run);
+  if (!pool) return startEnergyPhase(run);
+  const x = (await run.walkers.x.data()) as Float32Array;
+  await pool.load(await flatParams(run.params), x, 0.5, 'net');
+  const seeds = Array.from({ length: pool.size }, () => run.rng.nextUint32());
+  const s = await pool.sample(run.config.burnIn, seeds, 0.5, false);
+  disposeWalkers(run.walkers);
+  run.walkers = { x: tf.tensor2d(s.x, [run.config.walkers, run.config.particles]), logProb: tf.tensor1d(s.logProb), width: tf.scalar(s.width), acceptSum: tf.scalar(0), sweeps: 0 };
+  run.poolSync = { params: run.params, walkers: run.walkers, target: 'net' };
+  disposeState(run.optState);
+  run.optState = trainOptimizer(run.config).init(run.params);
+  run.phase = 'train';
+}
+
 /** Clip to median ± width × mean absolute deviation (from the median). */
 export function clipLocalEnergies(e: ArrayLike<number>, width: number): Float64Array {
   const med = median(e);
@@ -313,17 +395,7 @@ export function clipLocalEnergies(e: ArrayLike<number>, width: number): Float64A
 
 /** Local energies of the current walkers: total and per term (float32 → float64 arrays). */
 export async function localEnergies(run: FermionRun, x: tf.Tensor2D = run.walkers.x): Promise<{ total: Float64Array; terms: Record<string, Float64Array> }> {
-  const le = run.hamiltonian.localEnergy(run.net, run.params, x);
-  const names = Object.keys(le.terms);
-  const stacked = tf.tidy(() => tf.stack([le.total, ...names.map((n) => le.terms[n]!)]));
-  tf.dispose([le.total, le.logAbs, le.sign, ...Object.values(le.terms)]);
-  const data = await stacked.data();
-  stacked.dispose();
-  const B = x.shape[0];
-  const total = Float64Array.from(data.subarray(0, B));
-  const terms: Record<string, Float64Array> = {};
-  names.forEach((n, i) => (terms[n] = Float64Array.from(data.subarray((i + 1) * B, (i + 2) * B))));
-  return { total, terms };
+  return localEnergyArrays(run.hamiltonian, run.net, run.params, x);
 }
 
 /** Wall-clock split of one epoch (filled by {@link trainEpoch} when passed; adds device syncs). */
@@ -336,16 +408,39 @@ export interface EpochTiming {
   stepSeconds: number;
 }
 
+/** Local energies of freshly sampled walkers (see {@link sampleEnergies}). */
+export interface SampledEnergies {
+  /** local energies [B] (float64) and their terms */
+  total: Float64Array;
+  terms: Record<string, Float64Array>;
+  /** mean Metropolis acceptance of the sweeps */
+  acceptance: number;
+}
+
 /**
- * One energy-minimisation epoch: `sweepsPerEpoch` Metropolis sweeps, local energies, the gradient
- * 2⟨(E_L − ⟨E_L⟩) ∂θ ln|ψ|⟩ with E_L clipped to median ± clipWidth·MAD, one Adam step and a
- * refresh of the walkers' log-probabilities.
+ * `sweeps` Metropolis sweeps of the run's walkers under |ψ_θ|² (in the worker pool when the run has
+ * one), then their local energies; run.walkers holds the new walkers with the acceptance counter
+ * reset. What the training epochs and the final evaluation use.
  */
-export async function trainEpoch(run: FermionRun, timing?: EpochTiming): Promise<FermionEpochRecord> {
-  if (run.phase !== 'train') startEnergyPhase(run);
-  const c = run.config;
+export async function sampleEnergies(run: FermionRun, sweeps: number, timing?: EpochTiming): Promise<SampledEnergies> {
+  if (run.phase !== 'train') throw new FermionRunInputError('sampleEnergies: the run is still pre-training');
+  const pool = await walkerPool(run);
   let t0 = performance.now();
-  const w = run.sampler.run(run.walkers, netLogProb(run.net, run.params), run.rng, c.sweepsPerEpoch);
+  if (pool) {
+    await syncPool(run, pool, 'net');
+    const seeds = Array.from({ length: pool.size }, () => run.rng.nextUint32());
+    const s = await pool.sample(sweeps, seeds, await readWidth(run.walkers), true);
+    if (timing) {
+      timing.sweepSeconds = s.sweepSeconds;
+      timing.localEnergySeconds = Math.max(0, (performance.now() - t0) / 1000 - s.sweepSeconds);
+    }
+    disposeWalkers(run.walkers);
+    const { walkers, particles } = run.config;
+    run.walkers = { x: tf.tensor2d(s.x, [walkers, particles]), logProb: tf.tensor1d(s.logProb), width: tf.scalar(s.width), acceptSum: tf.scalar(0), sweeps: 0 };
+    run.poolSync = { params: run.params, walkers: run.walkers, target: 'net' };
+    return { total: s.total!, terms: s.terms!, acceptance: s.acceptance };
+  }
+  const w = run.sampler.run(run.walkers, netLogProb(run.net, run.params), run.rng, sweeps);
   disposeWalkers(run.walkers);
   run.walkers = w;
   if (timing) {
@@ -354,58 +449,71 @@ export async function trainEpoch(run: FermionRun, timing?: EpochTiming): Promise
     t0 = performance.now();
   }
   const { total, terms } = await localEnergies(run);
-  if (timing) {
-    timing.localEnergySeconds = (performance.now() - t0) / 1000;
-    t0 = performance.now();
-  }
+  if (timing) timing.localEnergySeconds = (performance.now() - t0) / 1000;
   const acceptance = await readAcceptance(w);
+  run.walkers = resetAcceptance(w);
+  disposeWalkers(w);
+  return { total, terms, acceptance };
+}
+
+/**
+ * One energy-minimisation epoch: `sweepsPerEpoch` Metropolis sweeps, local energies, the gradient
+ * 2⟨(E_L − ⟨E_L⟩) ∂θ ln|ψ|⟩ with E_L clipped to median ± clipWidth·MAD, one optimiser step and a
+ * refresh of the walkers' log-probabilities. With `config.workers > 1` the sweeps, local energies
+ * and gradients run in a pool of worker threads (see walker-pool.ts); the step is the same.
+ */
+export async function trainEpoch(run: FermionRun, timing?: EpochTiming): Promise<FermionEpochRecord> {
+  if (run.phase !== 'train') await enterEnergyPhase(run);
+  const c = run.config;
+  const smp = await sampleEnergies(run, c.sweepsPerEpoch, timing);
+  const pool = await walkerPool(run);
+  const t0 = performance.now();
+  const { total, terms } = smp;
+  const x = run.walkers.x;
   const B = total.length;
   const clipped = clipLocalEnergies(total, c.clipWidth);
   const mc = mean(clipped);
   const coef = Float32Array.from(clipped, (v) => (2 * (v - mc)) / B);
-  const x = w.x;
   let soInfo: FermionEpochRecord['secondOrder'];
-  if (usesSecondOrder(c.optimizer)) {
-    // second-order step (SR/NGD/KFAC/QN-KFAC/DGD) from per-walker Jacobians; see optimizer-config.ts
-    const logAbs = Float64Array.from(await w.logProb.data(), (v) => v / 2); // the sampler's log p = 2 ln|ψ|
-    const r = await secondOrderUpdate(run, c.optimizer, run.optState, {
-      net: run.net,
-      params: run.params,
-      x,
-      localEnergies: clipped,
-      logAbs,
-      energyAt: async (p, xx) => {
-        const le = run.hamiltonian.localEnergy(run.net, p, xx);
-        const [e, l] = await Promise.all([le.total.data(), le.logAbs.data()]);
-        tf.dispose([le.total, le.logAbs, le.sign, ...Object.values(le.terms)]);
-        return { energies: clipLocalEnergies(e, c.clipWidth), logAbs: Float64Array.from(l) };
-      },
-    });
-    treeDispose(run.params);
-    disposeState(run.optState);
-    run.params = r.params;
-    run.optState = r.optState;
-    const i = r.info;
-    soInfo = { damping: i.damping, alpha: i.alpha, mu: i.mu, predicted: i.predicted, ...(i.rho !== undefined ? { rho: i.rho } : {}), iterations: i.iterations };
+  {
+    if (usesSecondOrder(c.optimizer)) {
+      // second-order step (SR/NGD/KFAC/QN-KFAC/DGD) from per-walker Jacobians; see optimizer-config.ts
+      const r = await secondOrderUpdate(run, c.optimizer, run.optState, {
+        net: run.net,
+        params: run.params,
+        x,
+        localEnergies: clipped,
+        logAbs: Float64Array.from(await run.walkers.logProb.data(), (v) => v / 2), // the sampler's log p = 2 ln|ψ|
+        energyAt: async (p, xx) => {
+          const le = run.hamiltonian.localEnergy(run.net, p, xx);
+          const [e, l] = await Promise.all([le.total.data(), le.logAbs.data()]);
+          tf.dispose([le.total, le.logAbs, le.sign, ...Object.values(le.terms)]);
+          return { energies: clipLocalEnergies(e, c.clipWidth), logAbs: Float64Array.from(l) };
+        },
+      });
+      treeDispose(run.params);
+      disposeState(run.optState);
+      run.params = r.params;
+      run.optState = r.optState;
+      const i = r.info;
+      soInfo = { damping: i.damping, alpha: i.alpha, mu: i.mu, predicted: i.predicted, ...(i.rho !== undefined ? { rho: i.rho } : {}), iterations: i.iterations };
+    } else {
+      const grads = pool ? treeLeaves(treeFromFlat(treeSpec(run.params), await pool.gradient(coef))) : scoreGradient(run.net, run.params, x, coef);
+      optimiserStep(run, trainOptimizer(c), withLeaves(run.params, grads));
+    }
+  }
+  // log|ψ|² of the walkers under the new parameters
+  const old = run.walkers;
+  if (pool) {
+    const logProb = await pool.setParams(await flatParams(run.params));
+    run.walkers = { x: tf.clone(old.x), logProb: tf.tensor1d(logProb), width: tf.clone(old.width), acceptSum: tf.scalar(0), sweeps: 0 };
+    run.poolSync = { params: run.params, walkers: run.walkers, target: 'net' };
   } else {
-  const coefT = tf.tensor1d(coef);
-  const leaves = treeLeaves(run.params);
-  const { value, grads } = tf.valueAndGrads((...ls: tf.Tensor[]) => {
-    const p = withLeaves(run.params, ls);
-    return tf.sum(tf.mul(coefT, run.net.apply(p, x).logAbs)) as tf.Scalar;
-  })(leaves);
-  value.dispose();
-  coefT.dispose();
-  optimiserStep(run, trainOptimizer(c), withLeaves(run.params, grads));
+    run.walkers = run.sampler.refresh(old, netLogProb(run.net, run.params));
   }
-  const refreshed = run.sampler.refresh(run.walkers, netLogProb(run.net, run.params));
-  disposeWalkers(run.walkers);
-  run.walkers = resetAcceptance(refreshed);
-  disposeWalkers(refreshed);
-  if (timing) {
-    await run.walkers.logProb.data();
-    timing.stepSeconds = (performance.now() - t0) / 1000;
-  }
+  disposeWalkers(old);
+  const width = await readWidth(run.walkers);
+  if (timing) timing.stepSeconds = (performance.now() - t0) / 1000;
   run.epochs += 1;
   const v = variance(total);
   const rec: FermionEpochRecord = {
@@ -417,8 +525,8 @@ export async function trainEpoch(run: FermionRun, timing?: EpochTiming): Promise
     kinetic: mean(terms.kinetic!),
     trap: mean(terms.trap!),
     pair: mean(terms.pair!),
-    acceptance,
-    width: await readWidth(run.walkers),
+    acceptance: smp.acceptance,
+    width,
     ...(soInfo ? { secondOrder: soInfo } : {}),
   };
   run.history.push(rec);
@@ -451,7 +559,7 @@ export async function runFermions(run: FermionRun, o: RunFermionsOptions): Promi
     o.onEpoch?.(r);
     if (every > 0 && o.onCheckpoint && run.epochs % every === 0) await o.onCheckpoint(await fermionCheckpoint(run));
   }
-  if (run.phase === 'pretrain') startEnergyPhase(run);
+  if (run.phase === 'pretrain') await enterEnergyPhase(run);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -104,13 +104,15 @@ describe('SlaterNet (equivariant Slater network)', () => {
   it('matches an independent float64 implementation (value)', () => {
     const p = net.init(new Rng(5));
     const x = tf.tensor2d(xs);
-    const r = net.apply(p, x);
-    const la = r.logAbs.arraySync(), sa = r.sign.arraySync();
-    xs.forEach((row, b) => {
-      const ref = refLogPsi(net, p, row);
-      expect(la[b]).toBeCloseTo(ref.logAbs, 4);
-      expect(sa[b]).toBe(ref.sign);
-    });
+    // apply (inverse from the same elimination) and logAbsForward (determinant only, the sampler's path)
+    for (const r of [net.apply(p, x), net.logAbsForward(p, x)]) {
+      const la = r.logAbs.arraySync(), sa = r.sign.arraySync();
+      xs.forEach((row, b) => {
+        const ref = refLogPsi(net, p, row);
+        expect(la[b]).toBeCloseTo(ref.logAbs, 4);
+        expect(sa[b]).toBe(ref.sign);
+      });
+    }
   });
 
   it('is antisymmetric: swapping two particles flips the sign and keeps ln|ψ| (and permutes ∇ ln|ψ|)', () => {
