@@ -7,8 +7,9 @@
  *
  * Benchmarks (each runs in its own process, so backends and memory never mix; one that is not
  * available yet is skipped with the reason):
- *   fermions  `nqs bench fermions --A N --walkers W --json` (median seconds per epoch: 10 Metropolis
- *             sweeps + local energies + gradient step), A = 2, 4, 6 × 1024, 4096 walkers; also the
+ *   fermions  `nqs bench fermions --A N --walkers W --workers K --json` (median seconds per epoch: 10
+ *             Metropolis sweeps + local energies + gradient step), A = 2, 4, 6 × 1024, 4096 walkers ×
+ *             1, 2 worker threads; also the
  *             nested-Laplacian variant when the command has a `--laplacian` flag.
  *   torch     the PyTorch reference of the same epoch (bench/reference/torch_fermions.py) when
  *             Debian's python3-torch is installed; one thread; OpenBLAS when libopenblas0-serial is.
@@ -48,6 +49,8 @@ interface BenchOutcome {
 interface Ctx {
   A: number[];
   walkers: number[];
+  /** worker threads of the nqs rows (the torch reference runs one thread) */
+  workers: number[];
   epochs: number;
   timeoutS: number;
   backend: string;
@@ -127,17 +130,19 @@ async function benchFermions(ctx: Ctx, env: NodeJS.ProcessEnv): Promise<BenchOut
     return { ...out, status: 'skipped', reason: `'nqs bench fermions' is not registered in the CLI yet (${tail(help.stderr ?? '', 1)})` };
   }
   const flags = new Set((help.stderr + help.stdout).match(/--[a-zA-Z][\w-]*/g) ?? []);
-  const cases: { A: number; walkers: number; laplacian?: string }[] = [];
-  for (const A of ctx.A) for (const walkers of ctx.walkers) cases.push({ A, walkers });
+  const cases: { A: number; walkers: number; workers: number; laplacian?: string }[] = [];
+  const workerList = flags.has('--workers') ? ctx.workers : [1];
+  for (const A of ctx.A) for (const walkers of ctx.walkers) for (const workers of workerList) cases.push({ A, walkers, workers });
   if (flags.has('--laplacian') && /nested/.test(help.stderr + help.stdout)) {
     const A = Math.max(...ctx.A);
-    cases.push({ A, walkers: Math.min(...ctx.walkers), laplacian: 'nested' });
+    cases.push({ A, walkers: Math.min(...ctx.walkers), workers: 1, laplacian: 'nested' });
   }
   const t0 = performance.now();
   for (const c of cases) {
     const args = ['--conditions=source', CLI, 'bench', 'fermions', '--A', String(c.A), '--walkers', String(c.walkers), '--json'];
     if (flags.has('--epochs')) args.push('--epochs', String(ctx.epochs));
     if (c.laplacian) args.push('--laplacian', c.laplacian);
+    if (flags.has('--workers')) args.push('--workers', String(c.workers));
     process.stderr.write(`  nqs ${args.slice(2).join(' ')}\n`);
     const loadBefore = load1();
     const r = await runChild(TSX, args, env, ctx.timeoutS);
@@ -145,10 +150,10 @@ async function benchFermions(ctx: Ctx, env: NodeJS.ProcessEnv): Promise<BenchOut
     if (!json) {
       out.status = 'failed';
       out.reason = `A=${c.A} walkers=${c.walkers}: ${r.code === 0 ? 'no JSON on stdout' : childFailure(r)}`;
-      out.rows.push({ A: c.A, walkers: c.walkers, laplacian: c.laplacian ?? 'forward', error: out.reason });
+      out.rows.push({ A: c.A, walkers: c.walkers, workers: c.workers, laplacian: c.laplacian ?? 'forward', error: out.reason });
       continue;
     }
-    out.rows.push({ A: c.A, walkers: c.walkers, laplacian: c.laplacian ?? 'forward', ...json, wallSeconds: r.seconds, load1: loadBefore });
+    out.rows.push({ A: c.A, walkers: c.walkers, workers: c.workers, laplacian: c.laplacian ?? 'forward', ...json, wallSeconds: r.seconds, load1: loadBefore });
   }
   out.seconds = (performance.now() - t0) / 1000;
   return out;
@@ -269,22 +274,22 @@ function fermionTable(nqs: BenchOutcome | undefined, torch: BenchOutcome | undef
   const key = (r: Row) => `${fmt(r.A)}/${fmt(r.walkers)}/${fmt(r.laplacian)}`;
   const torchRows = new Map((torch?.rows ?? []).map((r) => [key(r), r]));
   const nqsRows = nqs?.rows ?? [];
-  const keys = [...new Set([...nqsRows.map(key), ...torchRows.keys()])];
-  const rows = keys.map((k) => {
-    const n = nqsRows.find((r) => key(r) === k) ?? {};
+  const cases: { k: string; n: Row }[] = nqsRows.map((n) => ({ k: key(n), n }));
+  for (const k of torchRows.keys()) if (!cases.some((c) => c.k === k)) cases.push({ k, n: {} });
+  const rows = cases.map(({ k, n }) => {
     const t = torchRows.get(k) ?? {};
     const [A, walkers, lap] = k.split('/');
     const ratio = (a: unknown, b: unknown) => (typeof a === 'number' && typeof b === 'number' ? (a / b).toFixed(2) : '–');
     return [
-      A!, walkers!, lap!, fmt(n.epochSeconds), fmt(n.epochCpuSeconds), fmt(n.sweepSeconds), fmt(n.localEnergySeconds), fmt(n.stepSeconds),
+      A!, walkers!, fmt(n.workers ?? 1), lap!, fmt(n.epochSeconds), fmt(n.epochCpuSeconds), fmt(n.sweepSeconds), fmt(n.localEnergySeconds), fmt(n.stepSeconds),
       fmt(t.epochSeconds), fmt(t.epochCpuSeconds), ratio(n.epochSeconds, t.epochSeconds), ratio(n.epochCpuSeconds, t.epochCpuSeconds),
       fmt(n.load1, 2), n.error ? String(n.error) : '',
     ];
   });
   return [
-    mdTable(['A', 'walkers', 'Laplacian', 'nqs s', 'nqs CPU s', 'sweeps s', 'E_L s', 'step s', 'torch s', 'torch CPU s', 'nqs/torch', 'nqs/torch CPU', 'load', 'error'], rows),
+    mdTable(['A', 'walkers', 'workers', 'Laplacian', 'nqs s', 'nqs CPU s', 'sweeps s', 'E_L s', 'step s', 'torch s', 'torch CPU s', 'nqs/torch', 'nqs/torch CPU', 'load', 'error'], rows),
     '',
-    'Wall-clock medians; "CPU s" is the process CPU time per epoch (robust when other jobs share the cores; shown when the command reports `epochCpuSeconds`). Both run one thread.',
+    'Wall-clock medians; "CPU s" is the process CPU time per epoch, all threads (robust when other jobs share the cores; shown when the command reports `epochCpuSeconds`). nqs runs `workers` threads, torch one.',
   ].join('\n');
 }
 
@@ -344,6 +349,7 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       A: { type: 'string' },
       walkers: { type: 'string' },
+      workers: { type: 'string' },
       epochs: { type: 'string' },
       timeout: { type: 'string' },
       quick: { type: 'boolean', default: false },
@@ -354,7 +360,7 @@ async function main(): Promise<number> {
   });
   if (values.help) {
     process.stderr.write(
-      'usage: pnpm bench [--only fermions,torch,deuteron] [--A 2,4,6] [--walkers 1024,4096] [--epochs 5] [--timeout S] [--quick] [--out DIR]\n',
+      'usage: pnpm bench [--only fermions,torch,deuteron] [--A 2,4,6] [--walkers 1024,4096] [--workers 1,2] [--epochs 5] [--timeout S] [--quick] [--out DIR]\n',
     );
     return 0;
   }
@@ -371,6 +377,7 @@ async function main(): Promise<number> {
   const ctx: Ctx = {
     A: ints(values.A, values.quick ? [2] : [2, 4, 6], 'A'),
     walkers: ints(values.walkers, values.quick ? [1024] : [1024, 4096], 'walkers'),
+    workers: ints(values.workers, values.quick ? [1] : [1, 2], 'workers'),
     epochs: ints(values.epochs, [values.quick ? 3 : 5], 'epochs')[0]!,
     timeoutS: ints(values.timeout, [600], 'timeout')[0]!,
     backend: '',
@@ -399,7 +406,7 @@ async function main(): Promise<number> {
     backend,
     git: gitInfo(),
     loadavg: { start: loadStart, end: os.loadavg().map((x) => Number(x.toFixed(2))) },
-    settings: { A: ctx.A, walkers: ctx.walkers, epochs: ctx.epochs, timeoutS: ctx.timeoutS },
+    settings: { A: ctx.A, walkers: ctx.walkers, workers: ctx.workers, epochs: ctx.epochs, timeoutS: ctx.timeoutS },
   };
   const base = resultPath(outDir, now.toISOString().slice(0, 10), backend.name);
   writeFileSync(`${base}.json`, JSON.stringify({ ...meta, benchmarks: results }, null, 2) + '\n');
