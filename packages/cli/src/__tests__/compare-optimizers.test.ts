@@ -37,6 +37,10 @@ describe('nqs compare-optimizers and nqs fermions --optimizer', () => {
     expect(io.err).toMatch(/lbfgs/);
     expect((await run(['compare-optimizers', '--A', '2', '--V0', '-10', ...tiny, '--optimizers', 'adam,newton'])).code).toBe(2);
     expect((await run(['compare-optimizers', '--A', '2', '--V0', '-10', ...tiny, '--damping', '-1'])).code).toBe(2);
+    expect((await run(['compare-optimizers', '--A', '2', '--V0', '-10', ...tiny, '--rho-significance', '-1'])).code).toBe(2);
+    expect((await run(['compare-optimizers', '--A', '2', '--V0', '-10', ...tiny, '--curvature', 'hessian'])).code).toBe(2);
+    expect(io.err).toMatch(/metric, fisher, quasi-hessian/);
+    expect((await run(['compare-optimizers', '--A', '2', '--V0', '-10', ...tiny, '--cg-tol', '0'])).code).toBe(2);
     expect((await run(['compare-optimizers', '--A', '3', '--V0', '-10', ...tiny])).code).toBe(2); // --exact needed
   });
 });

@@ -5,8 +5,10 @@ import {
   OptimizerInputError,
   SecondOrderOptimizer,
   adaptDamping,
+  applyDampingMove,
   applyUpdates,
   conjugateGradient,
+  dampingMove,
   jacobianOperator,
   kfacAverage,
   kfacDecay,
@@ -471,6 +473,150 @@ describe('step from the quadratic model and damping', () => {
       }
       expect(Math.sign(opt.damping - 1e3)).toBe(dir);
     }
+  });
+});
+
+describe('Levenberg–Marquardt with Monte Carlo noise', () => {
+  it('classic rule at zero noise; within the noise λ falls; only a significant shortfall raises it', () => {
+    const pred = -1e-3;
+    // stderr 0 and no fast branch: the ρ thresholds of the classic rule (ρ = actual/predicted)
+    for (const rho of [-3, -0.1, 0, 0.2, 0.249, 0.251, 0.5, 0.749, 0.751, 1, 2]) {
+      const move = dampingMove({ actual: rho * pred, predicted: pred, stderr: 0 }, 1, Infinity);
+      expect(move, `ρ = ${rho}`).toBe(rho > 0.75 ? 'decrease' : rho < 0.25 ? 'increase' : 'keep');
+      expect(applyDampingMove(100, move)).toBeCloseTo(adaptDamping(100, rho), 9);
+    }
+    // a rise of E (ρ = −0.5) within one standard error: no evidence against the model, λ falls
+    expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 2e-3 })).toBe('decrease');
+    // the same rise with a small error: significant, λ rises
+    expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 1e-4 })).toBe('increase');
+    // significantly short of ¾ but not of ¼ of the predicted decrease: λ kept
+    expect(dampingMove({ actual: 0.5 * pred, predicted: pred, stderr: 1e-4 })).toBe('keep');
+    // the significance z scales the noise band; z = 0 is the classic rule
+    expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 2e-3 }, 0)).toBe('increase');
+    expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 2e-4 }, 5)).toBe('keep');
+    expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 2e-4 }, 10)).toBe('decrease');
+    // a model that predicts no decrease, or non-finite input, counts as bad
+    expect(dampingMove({ actual: -1, predicted: 0, stderr: 1 })).toBe('increase');
+    expect(dampingMove({ actual: NaN, predicted: pred })).toBe('increase');
+    // ρ well above 1.5 (the damping dominates the model): λ·ω², only when significant
+    const w = Math.pow(0.95, 5);
+    expect(dampingMove({ actual: 2 * pred, predicted: pred, stderr: 0 })).toBe('decrease-fast');
+    expect(applyDampingMove(100, 'decrease-fast')).toBeCloseTo(100 * w * w, 9);
+    expect(dampingMove({ actual: 1.4 * pred, predicted: pred, stderr: 0 })).toBe('decrease');
+    expect(dampingMove({ actual: 2 * pred, predicted: pred, stderr: 1e-3 })).toBe('decrease');
+    expect(dampingMove({ actual: 2 * pred, predicted: pred, stderr: 1e-4 })).toBe('decrease-fast');
+    expect(dampingMove({ actual: 2 * pred, predicted: pred, stderr: 0 }, 1, 3)).toBe('decrease');
+    // bounds
+    expect(applyDampingMove(1e-8, 'decrease')).toBe(1e-8);
+    expect(applyDampingMove(10, 'increase', { factor: 0.5, max: 15 })).toBe(15);
+  });
+
+  it('the optimiser lowers λ when the reported change is a rise within its standard error, raises it beyond', async () => {
+    const rng = new Rng(8);
+    const [B, P] = [40, 6];
+    const J = randomDense(rng, B, P);
+    const e = Float64Array.from({ length: B }, () => rng.normal());
+    for (const [stderrFactor, dir] of [[5, -1], [0.05, 1], [0, 1]] as const) {
+      const opt = new SecondOrderOptimizer({ kind: 'sr', onWarning: () => {} });
+      for (let t = 0; t < 6; t++) {
+        const s = await opt.step({ jacobian: J, localEnergies: e, energy: 0 });
+        // E(θ+δ) − E(θ) = −½·predicted: ρ = −½ (a rise)
+        opt.observeEnergy(-0.5 * s.info.predicted, Math.abs(s.info.predicted) * stderrFactor);
+        if (t === 5) expect(s.info.rhoError).toBeCloseTo(stderrFactor, 9);
+      }
+      expect(Math.sign(opt.damping - 1e3), `stderr ${stderrFactor}·|predicted|`).toBe(dir);
+    }
+    // without a reported E(θ+δ) the next step's energy is used, with the errors of both estimates
+    const opt = new SecondOrderOptimizer({ kind: 'sr', onWarning: () => {} });
+    const s0 = await opt.step({ jacobian: J, localEnergies: e });
+    const s1 = await opt.step({ jacobian: J, localEnergies: e });
+    const m = e.reduce((a, b) => a + b, 0) / B;
+    const se = Math.sqrt(e.reduce((a, b) => a + (b - m) ** 2, 0) / (B - 1) / B);
+    expect(Math.abs(s1.info.rho!)).toBe(0);
+    expect(s1.info.rhoError).toBeCloseTo((Math.SQRT2 * se) / Math.abs(s0.info.predicted), 9);
+  });
+});
+
+describe('Levenberg–Marquardt on the pooled energy changes of the interval', () => {
+  it('a bad step inside the interval raises λ although the last step alone is good (rhoPooling false: only the last step counts)', async () => {
+    const rng = new Rng(9);
+    const [B, P] = [40, 6];
+    const J = randomDense(rng, B, P);
+    const e = Float64Array.from({ length: B }, () => rng.normal());
+    for (const [pooling, dir] of [[true, 1], [false, -1]] as const) {
+      const opt = new SecondOrderOptimizer({ kind: 'sr', rhoPooling: pooling, onWarning: () => {} });
+      const wants: boolean[] = [];
+      for (let t = 0; t < 6; t++) {
+        wants.push(opt.wantsEnergyAfterStep);
+        const s = await opt.step({ jacobian: J, localEnergies: e, energy: 0 });
+        // steps 0, 1, 3, 4 do what the model predicts (ρ = 1); step 2 raises E by 10× the predicted decrease
+        opt.observeEnergy(t === 2 ? -10 * s.info.predicted : s.info.predicted, 0);
+      }
+      expect(wants).toEqual(pooling ? [true, true, true, true, true, true] : [false, false, false, false, true, false]);
+      expect(Math.sign(opt.damping - 1e3), `pooling ${pooling}`).toBe(dir);
+    }
+  });
+});
+
+describe('the quadratic model uses the intended curvature', () => {
+  it('dgd: C = G + λI with G = Σ_k ⟨M_k M_kᵀ⟩; sr with the quasi-Hessian: C = B + λI (dense float64 references)', async () => {
+    const rng = new Rng(12);
+    const [B, P, K] = [30, 5, 2];
+    const J = randomDense(rng, B, P);
+    const Ms = [0, 1].map(() => randomDense(rng, B, P));
+    const JE = randomDense(rng, B, P);
+    const e = Float64Array.from({ length: B }, () => rng.normal());
+    const g = energyGradient(J, e);
+    const lambda = 0.7;
+    const center = (d: DenseJacobian) => {
+      const out = Float64Array.from(d.data);
+      for (let c = 0; c < P; c++) {
+        let m = 0;
+        for (let r = 0; r < B; r++) m += d.data[r * P + c]! / B;
+        for (let r = 0; r < B; r++) out[r * P + c]! -= m;
+      }
+      return out;
+    };
+    const Oc = center(J);
+    const Jc = center(JE);
+    const em = e.reduce((a, b) => a + b, 0) / B;
+    const G = new Matrix(P, P);
+    const Bq = new Matrix(P, P);
+    for (let a = 0; a < P; a++)
+      for (let b = 0; b < P; b++) {
+        let sg = 0;
+        let sb = 0;
+        for (let r = 0; r < B; r++) {
+          for (let k = 0; k < K; k++) sg += Ms[k]!.data[r * P + a]! * Ms[k]!.data[r * P + b]!;
+          sb += 4 * (e[r]! - em) * Oc[r * P + a]! * Oc[r * P + b]! + Jc[r * P + a]! * Oc[r * P + b]! + Oc[r * P + a]! * Jc[r * P + b]!;
+        }
+        G.set(a, b, sg / B);
+        Bq.set(a, b, sb / B);
+      }
+    const model = (C: Matrix, d: Float64Array) => {
+      const Cd = C.mmul(Matrix.columnVector(Array.from(d))).getColumn(0);
+      let lin = 0;
+      let quad = 0;
+      for (let i = 0; i < P; i++) {
+        lin += g[i]! * d[i]!;
+        quad += d[i]! * (Cd[i]! + lambda * d[i]!);
+      }
+      return lin + 0.5 * quad;
+    };
+    const dgd = await new SecondOrderOptimizer({ kind: 'dgd', damping: lambda, onWarning: () => {} }).step({ jacobian: J, localEnergies: e, mixed: Ms });
+    // δ = −(G + λI)⁻¹g, the minimiser of the model, and the predicted change is M(δ) − M(0) of that model
+    const dRef = Float64Array.from(solve(Matrix.add(G, Matrix.eye(P, P).mul(lambda)), Matrix.columnVector(Array.from(g))).getColumn(0), (v) => -v);
+    expect(relErr(dgd.update, dRef)).toBeLessThan(1e-8);
+    expect(dgd.info.predicted).toBeCloseTo(model(G, dgd.update), 12);
+    const sr = await new SecondOrderOptimizer({ kind: 'sr', damping: lambda, curvature: 'quasi-hessian', onWarning: () => {} }).step({ jacobian: J, localEnergies: e, energyJacobian: JE });
+    expect(sr.info.predicted).toBeCloseTo(model(Bq, sr.update), 12);
+    // α* minimises the quasi-Hessian model along the SR direction Δ = (S + λI)⁻¹g
+    const D = denseReference(J, true, 1 / B, lambda, g);
+    const a = sr.info.alpha;
+    const along = (t: number) => model(Bq, Float64Array.from(D, (v) => t * v));
+    expect(relErr(sr.update, Float64Array.from(D, (v) => a * v))).toBeLessThan(1e-8);
+    expect(along(a)).toBeLessThan(along(a * 1.01));
+    expect(along(a)).toBeLessThan(along(a * 0.99));
   });
 });
 

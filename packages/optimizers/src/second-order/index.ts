@@ -6,13 +6,14 @@ export { SOLVE_METHODS, chooseMethod, dampedProduct, effectiveDimension, solveDa
 export type { GramMetric, SolveMethod, SolveOptions, SolveResult } from './metric.js';
 export { kfacFactors, kfacDecay, kfacAverage, kfacPi, kfacPrecondition, leafOffsets, layerGroups } from './kfac.js';
 export type { KfacBlock } from './kfac.js';
-export { solveModel2x2, optimalStep, adaptDamping, reductionRatio } from './quadratic.js';
-export type { ModelStep, DampingRule } from './quadratic.js';
+export { solveModel2x2, optimalStep, adaptDamping, applyDampingMove, dampingMove, reductionRatio } from './quadratic.js';
+export type { ModelStep, DampingRule, DampingMove, EnergyChange } from './quadratic.js';
 export {
   SECOND_ORDER_KINDS,
   OPTIMIZER_NAMES,
   SecondOrderOptimizer,
   validateSecondOrderOptions,
+  defaultCurvature,
   quasiHessianProduct,
   parseOptimizerName,
   isSecondOrder,

@@ -9,8 +9,10 @@
  *    (kfac, qn-kfac); optionally corrected by MINRES on (C)Δ = g (qn-kfac: per layer, warm start);
  * 3. δ = α*Δ + μ*δ₀ minimising M(δ) = gᵀδ + ½δᵀCδ, C = curvature + λI (first step μ* = 0);
  * 4. Levenberg–Marquardt: every `dampingInterval` steps λ ← λω if ρ > ¾, λ/ω if ρ < ¼,
- *    ρ = (E(θ+δ) − E(θ))/(M(δ) − M(0)); KFAC's γ is re-chosen every `kfacDampingInterval` steps
- *    among {γω₂, γ, γ/ω₂} by the model value.
+ *    ρ = (E(θ+δ) − E(θ))/(M(δ) − M(0)) pooled over the steps of the interval, both thresholds
+ *    tested against the standard error of the measured change, and λω² when ρ is well above 1.5
+ *    (the damping dominates the model; see {@link dampingMove});
+ *    KFAC's γ is re-chosen every `kfacDampingInterval` steps among {γω₂, γ, γ/ω₂} by the model value.
  * All products with M, C are Jacobian–vector products; no P×P matrix unless P is small.
  */
 import type { DenseFactors, TreeSpec } from '@nqs/autodiff-core';
@@ -19,7 +21,7 @@ import { dot, minres, norm2, type LinearOperator } from './linalg.js';
 import { jacobianOperator, jacobianShape, stackOperators, type JacobianInput, type RowOperator } from './operators.js';
 import { SOLVE_METHODS, dampedProduct, effectiveDimension, solveDamped, type GramMetric, type SolveMethod } from './metric.js';
 import { kfacAverage, kfacFactors, kfacPrecondition, layerGroups, type KfacBlock } from './kfac.js';
-import { adaptDamping, optimalStep, reductionRatio } from './quadratic.js';
+import { applyDampingMove, dampingMove, optimalStep, reductionRatio } from './quadratic.js';
 
 /** The second-order methods. */
 export type SecondOrderKind = 'sr' | 'ngd' | 'kfac' | 'qn-kfac' | 'dgd';
@@ -28,6 +30,16 @@ export const SECOND_ORDER_KINDS: readonly SecondOrderKind[] = ['sr', 'ngd', 'kfa
 
 /** Which matrix C (besides λI) the quadratic model uses. */
 export type CurvatureKind = 'metric' | 'fisher' | 'quasi-hessian';
+
+/**
+ * The curvature C of the step model when none is chosen: the method's own metric for sr, ngd and
+ * dgd (for dgd the VMC metric G, which is the energy's Hessian at the exact ground state where E_L
+ * is constant), the Fisher matrix for kfac (the classic KFAC model) and the quasi-Hessian B for
+ * qn-kfac.
+ */
+export function defaultCurvature(kind: SecondOrderKind): CurvatureKind {
+  return kind === 'kfac' ? 'fisher' : kind === 'qn-kfac' ? 'quasi-hessian' : 'metric';
+}
 
 /** Options of {@link SecondOrderOptimizer}; defaults in brackets. */
 export interface SecondOrderOptions {
@@ -40,6 +52,24 @@ export interface SecondOrderOptions {
   dampingInterval?: number;
   /** ω of the λ rule [(19/20)⁵] */
   dampingFactor?: number;
+  /**
+   * significance z of the noise-aware λ test ({@link dampingMove}): λ rises only when the measured
+   * change is worse than ¼ of the predicted one by more than z standard errors, and falls unless it
+   * is worse than ¾ of it by more than z standard errors; 0 = the classic rule [1]
+   */
+  rhoSignificance?: number;
+  /**
+   * test λ on the energy changes of all steps of the interval pooled (Σ actual against Σ predicted,
+   * standard errors added in quadrature; a bad step anywhere in the interval counts) instead of the
+   * last step alone [true]; the caller then reports E(θ+δ) after every step ({@link wantsEnergyAfterStep})
+   */
+  rhoPooling?: boolean;
+  /**
+   * ρ above which λ falls by ω² instead of ω (significantly, in the sense of `rhoSignificance`):
+   * the damping then carries most of the model's curvature along the step ({@link dampingMove})
+   * [1.5; Infinity: the classic single factor]
+   */
+  fastDecreaseRho?: number;
   /** bounds of λ [1e-8, 1e8] */
   minDamping?: number;
   maxDamping?: number;
@@ -53,10 +83,11 @@ export interface SecondOrderOptions {
   maxStepNorm?: number;
   /** solver of the metric system (sr, ngd, dgd) ['auto'] */
   solver?: SolveMethod;
-  /** iterations / tolerance of iterative metric solves [100, 1e-8] */
+  /** iterations / relative tolerance of iterative metric solves [100, 1e-6: the products run in
+   *  float32, tighter tolerances are not reached and only burn the iteration cap] */
   maxIterations?: number;
   tol?: number;
-  /** C of the model [sr, ngd, dgd: 'metric'; kfac: 'fisher'; qn-kfac: 'quasi-hessian'] */
+  /** C of the model [{@link defaultCurvature}: sr, ngd, dgd 'metric'; kfac 'fisher'; qn-kfac 'quasi-hessian'] */
   curvature?: CurvatureKind;
   /** MINRES correction of Δ with C [qn-kfac: true, else false] */
   minres?: boolean;
@@ -106,6 +137,8 @@ export interface SecondOrderInfo {
   predicted: number;
   /** ρ of the previous step, when known */
   rho?: number;
+  /** standard error of the measured energy change behind ρ, when known */
+  rhoError?: number;
   solver: string;
   iterations: number;
   gradNorm: number;
@@ -130,6 +163,10 @@ export interface SecondOrderState {
   prevDirection: number[] | null;
   prevPredicted: number | null;
   prevEnergy: number | null;
+  /** standard error of prevEnergy (absent in states written before it existed) */
+  prevEnergyError?: number | null;
+  /** pooled energy changes since the last λ update (absent in older states) */
+  pool?: { actual: number; predicted: number; variance: number };
   factorUpdates: number;
   factors: { w: string; b?: string; dimA: number; dimG: number; A: number[]; G: number[] }[] | null;
 }
@@ -145,6 +182,8 @@ export function validateSecondOrderOptions(o: SecondOrderOptions): void {
   check('damping', o.damping, (v) => v > 0, '> 0');
   check('dampingInterval', o.dampingInterval, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1');
   check('dampingFactor', o.dampingFactor, (v) => v > 0 && v < 1, '0 < ω < 1');
+  check('rhoSignificance', o.rhoSignificance, (v) => v >= 0, '≥ 0');
+  if (o.fastDecreaseRho !== Infinity) check('fastDecreaseRho', o.fastDecreaseRho, (v) => v > 0.75, '> 0.75 or Infinity');
   check('minDamping', o.minDamping, (v) => v > 0, '> 0');
   check('maxDamping', o.maxDamping, (v) => v > 0, '> 0');
   if ((o.minDamping ?? 1e-8) > (o.maxDamping ?? 1e8)) throw new OptimizerInputError(`minDamping = ${o.minDamping} exceeds maxDamping = ${o.maxDamping}`);
@@ -202,7 +241,11 @@ export class SecondOrderOptimizer {
   private prevDirection: Float64Array | null = null;
   private prevPredicted: number | null = null;
   private prevEnergy: number | null = null;
+  private prevEnergyError: number | null = null;
   private observedAfter: number | null = null;
+  private observedError: number | null = null;
+  /** Σ actual, Σ predicted, Σ stderr² of the energy changes since the last λ update */
+  private pool = { actual: 0, predicted: 0, variance: 0 };
   private factors: KfacBlock[] | null = null;
   private factorUpdates = 0;
   private warned = false;
@@ -232,12 +275,18 @@ export class SecondOrderOptimizer {
 
   /** Whether the next λ update uses the energy after the coming step (the caller may then measure E(θ+δ) on the same samples and report it with {@link observeEnergy}). */
   get wantsEnergyAfterStep(): boolean {
-    return (this.options.adaptDamping ?? true) && (this.steps + 1) % (this.options.dampingInterval ?? 5) === 0;
+    const o = this.options;
+    return (o.adaptDamping ?? true) && ((o.rhoPooling ?? true) || (this.steps + 1) % (o.dampingInterval ?? 5) === 0);
   }
 
-  /** Report E(θ+δ) of the last step (otherwise the next step's energy estimate is used for ρ). */
-  observeEnergy(energyAfter: number): void {
+  /**
+   * Report E(θ+δ) of the last step (otherwise the next step's energy estimate is used for ρ).
+   * @param stderr standard error of E(θ+δ) − E(θ) as measured (e.g. by reweighting the step's own
+   *   samples); 0 or absent: treated as exact
+   */
+  observeEnergy(energyAfter: number, stderr?: number): void {
     this.observedAfter = energyAfter;
+    this.observedError = stderr ?? 0;
   }
 
   private warn(msg: string, out: string[]): void {
@@ -255,16 +304,33 @@ export class SecondOrderOptimizer {
     if (!(e instanceof Float64Array) || e.length !== B) throw new OptimizerInputError(`localEnergies: ${e?.length} values for ${B} samples`);
     const warnings: string[] = [];
     const energy = inp.energy ?? e.reduce((s, v) => s + v, 0) / B;
+    // standard error of the energy estimate from the spread of E_L (independent samples)
+    let ev = 0;
+    for (let i = 0; i < B; i++) ev += (e[i]! - energy) ** 2;
+    const energyError = B > 1 ? Math.sqrt(ev / (B - 1) / B) : 0;
 
     // ρ of the previous step and Levenberg–Marquardt
     let rho: number | undefined;
+    let rhoError: number | undefined;
     if (this.prevPredicted !== null && this.prevEnergy !== null) {
-      rho = reductionRatio(this.prevEnergy, this.observedAfter ?? energy, this.prevPredicted);
+      const after = this.observedAfter ?? energy;
+      rho = reductionRatio(this.prevEnergy, after, this.prevPredicted);
+      // the reported error of a reweighted E(θ+δ), or two independent estimates on fresh samples
+      const err = this.observedAfter !== null ? (this.observedError ?? 0) : Math.hypot(this.prevEnergyError ?? 0, energyError);
+      rhoError = Math.abs(err / this.prevPredicted);
+      const pooling = o.rhoPooling ?? true;
+      if (!pooling) this.pool = { actual: 0, predicted: 0, variance: 0 };
+      this.pool.actual += after - this.prevEnergy;
+      this.pool.predicted += this.prevPredicted;
+      this.pool.variance += err * err;
       if ((o.adaptDamping ?? true) && this.steps % (o.dampingInterval ?? 5) === 0) {
-        this.lambda = adaptDamping(this.lambda, rho, { factor: o.dampingFactor, min: o.minDamping, max: o.maxDamping });
+        const move = dampingMove({ actual: this.pool.actual, predicted: this.pool.predicted, stderr: Math.sqrt(this.pool.variance) }, o.rhoSignificance ?? 1, o.fastDecreaseRho ?? 1.5);
+        this.lambda = applyDampingMove(this.lambda, move, { factor: o.dampingFactor, min: o.minDamping, max: o.maxDamping });
+        this.pool = { actual: 0, predicted: 0, variance: 0 };
       }
     }
     this.observedAfter = null;
+    this.observedError = null;
     const lambda = this.lambda;
     const lambdaSolve = lambda + (o.shift ?? 0);
 
@@ -279,7 +345,7 @@ export class SecondOrderOptimizer {
       const g = await O.tmul(coef);
 
       // curvature of the model
-      const curvature: CurvatureKind = o.curvature ?? (this.kind === 'kfac' ? 'fisher' : this.kind === 'qn-kfac' ? 'quasi-hessian' : 'metric');
+      const curvature: CurvatureKind = o.curvature ?? defaultCurvature(this.kind);
       let metric: GramMetric | null = null;
       if (this.kind === 'sr' || this.kind === 'ngd') metric = { op: O, scale: (this.kind === 'ngd' ? 4 : 1) / B };
       if (this.kind === 'dgd') {
@@ -333,7 +399,7 @@ export class SecondOrderOptimizer {
           rowCoefficients: this.kind === 'dgd' ? undefined : coef,
           x0: this.prevDirection ? Float64Array.from(this.prevDirection, (v) => warm * v) : undefined,
           maxIterations: o.maxIterations,
-          tol: o.tol,
+          tol: o.tol ?? 1e-6,
         });
         direction = r.x;
         solver = r.method;
@@ -410,6 +476,7 @@ export class SecondOrderOptimizer {
       this.prevDirection = direction;
       this.prevPredicted = predicted;
       this.prevEnergy = energy;
+      this.prevEnergyError = energyError;
       this.steps++;
       return {
         update: step,
@@ -421,6 +488,7 @@ export class SecondOrderOptimizer {
           mu: ms.mu * factor,
           predicted,
           ...(rho !== undefined ? { rho } : {}),
+          ...(rhoError !== undefined ? { rhoError } : {}),
           solver,
           iterations,
           gradNorm: norm2(g),
@@ -444,6 +512,8 @@ export class SecondOrderOptimizer {
       prevDirection: this.prevDirection ? Array.from(this.prevDirection) : null,
       prevPredicted: this.prevPredicted,
       prevEnergy: this.prevEnergy,
+      prevEnergyError: this.prevEnergyError,
+      pool: { ...this.pool },
       factorUpdates: this.factorUpdates,
       factors: this.factors ? this.factors.map((b) => ({ ...b, A: Array.from(b.A), G: Array.from(b.G) })) : null,
     };
@@ -459,6 +529,8 @@ export class SecondOrderOptimizer {
     this.prevDirection = s.prevDirection ? Float64Array.from(s.prevDirection) : null;
     this.prevPredicted = s.prevPredicted;
     this.prevEnergy = s.prevEnergy;
+    this.prevEnergyError = s.prevEnergyError ?? null;
+    this.pool = s.pool ? { ...s.pool } : { actual: 0, predicted: 0, variance: 0 };
     this.factorUpdates = s.factorUpdates;
     this.factors = s.factors ? s.factors.map((b) => ({ ...b, A: Float64Array.from(b.A), G: Float64Array.from(b.G) })) : null;
   }

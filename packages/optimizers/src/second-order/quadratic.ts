@@ -3,7 +3,8 @@
  *
  *   M(δ) = E + gᵀδ + ½ δᵀ C δ,  C = curvature + λI,  δ = αΔ + μδ₀,
  *
- * and Levenberg–Marquardt adaptation of λ from the reduction ratio ρ.
+ * and Levenberg–Marquardt adaptation of λ from the reduction ratio ρ (classic, or tested against the
+ * Monte Carlo noise of the measured energy change).
  */
 import { OptimizerInputError } from '../first-order.js';
 import { dot, type LinearOperator } from './linalg.js';
@@ -74,11 +75,62 @@ export interface DampingRule {
  * A non-finite ρ (e.g. zero predicted change) counts as a bad model.
  */
 export function adaptDamping(lambda: number, rho: number, rule: DampingRule = {}): number {
+  const move: DampingMove = Number.isFinite(rho) && rho > 0.75 ? 'decrease' : !Number.isFinite(rho) || rho < 0.25 ? 'increase' : 'keep';
+  return applyDampingMove(lambda, move, rule);
+}
+
+/** What the Levenberg–Marquardt test does to λ ('decrease-fast': λ·ω², see {@link dampingMove}). */
+export type DampingMove = 'decrease-fast' | 'decrease' | 'increase' | 'keep';
+
+/** A measured energy change against the model's prediction (energies in the units of E). */
+export interface EnergyChange {
+  /** E(θ+δ) − E(θ) as measured (Monte Carlo: an estimate) */
+  actual: number;
+  /** M(δ) − M(0) of the model (negative for a descent step) */
+  predicted: number;
+  /** standard error of `actual` (0: exact) */
+  stderr?: number;
+}
+
+/**
+ * The Levenberg–Marquardt test with a noisy measured change. With ρ = actual/predicted (predicted < 0):
+ *
+ * - 'increase' when the step did significantly worse than ¼ of the prediction:
+ *   actual − ¼·predicted > z·stderr (ρ < ¼ beyond the noise);
+ * - 'decrease-fast' when the step did significantly better than `fast` times the prediction:
+ *   actual − fast·predicted < −z·stderr. For a model with the right curvature K,
+ *   ρ = 1 + λ|δ|²/δᵀ(K + λI)δ, so ρ well above 1.5 says that λ carries most of the model's
+ *   curvature along the step (the step is held back by the damping alone, as in the first steps
+ *   from a large λ₀); λ then falls twice as fast;
+ * - 'decrease' unless it did significantly worse than ¾ of the prediction:
+ *   actual − ¾·predicted < z·stderr (ρ > ¾, or ρ < ¾ only within the noise);
+ * - 'keep' otherwise.
+ *
+ * With stderr = 0 and fast = ∞ this is the classic rule (ρ > ¾ decrease, ρ < ¼ increase). With Monte Carlo
+ * estimates, once the predicted decrease |M(δ) − M(0)| falls below the noise of the measured change
+ * (near convergence) ρ is pure noise; the classic rule then raises λ about as often as it lowers it
+ * and λ stalls far above the value at which the model is still good. Here λ keeps decreasing until
+ * the steps grow large enough for a failure of the model to show above the noise.
+ * Non-finite values or predicted ≥ 0 count as a bad model.
+ *
+ * @param z significance in standard errors (default 1)
+ * @param fast ρ above which λ falls by ω² (default 1.5; Infinity: never)
+ */
+export function dampingMove(c: EnergyChange, z = 1, fast = 1.5): DampingMove {
+  const { actual, predicted } = c;
+  const noise = z * (c.stderr ?? 0);
+  if (!Number.isFinite(actual) || !Number.isFinite(predicted) || !(predicted < 0) || !(noise >= 0) || !Number.isFinite(noise)) return 'increase';
+  if (actual - 0.25 * predicted > noise) return 'increase';
+  if (actual - fast * predicted < -noise) return 'decrease-fast';
+  if (actual - 0.75 * predicted < noise) return 'decrease';
+  return 'keep';
+}
+
+/** λ·ω² ('decrease-fast'), λ·ω ('decrease'), λ/ω ('increase') or λ ('keep'), clamped to [min, max] (ω = (19/20)⁵). */
+export function applyDampingMove(lambda: number, move: DampingMove, rule: DampingRule = {}): number {
   const w = rule.factor ?? Math.pow(19 / 20, 5);
   if (!(w > 0 && w < 1)) throw new OptimizerInputError(`dampingFactor = ${w} is invalid (allowed: 0 < ω < 1)`);
-  let l = lambda;
-  if (Number.isFinite(rho) && rho > 0.75) l = lambda * w;
-  else if (!Number.isFinite(rho) || rho < 0.25) l = lambda / w;
+  const l = move === 'decrease-fast' ? lambda * w * w : move === 'decrease' ? lambda * w : move === 'increase' ? lambda / w : lambda;
   return Math.min(rule.max ?? 1e8, Math.max(rule.min ?? 1e-8, l));
 }
 

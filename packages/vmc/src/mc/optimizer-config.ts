@@ -14,6 +14,7 @@ import {
   SecondOrderOptimizer,
   adam,
   applyUpdates,
+  defaultCurvature,
   isSecondOrder,
   parseOptimizerName,
   rmsprop,
@@ -84,6 +85,8 @@ function stateToOpt(s: SecondOrderState): OptStateRecord {
   if (s.prevDirection) r.prevDirection = s.prevDirection;
   if (s.prevPredicted !== null) r.prevPredicted = s.prevPredicted;
   if (s.prevEnergy !== null) r.prevEnergy = s.prevEnergy;
+  if (s.prevEnergyError !== undefined && s.prevEnergyError !== null) r.prevEnergyError = s.prevEnergyError;
+  if (s.pool) r.pool = [s.pool.actual, s.pool.predicted, s.pool.variance];
   if (s.factors) r.factors = s.factors.map((f) => ({ w: [...f.w].map((ch) => ch.charCodeAt(0)), b: f.b ? [...f.b].map((ch) => ch.charCodeAt(0)) : [], dimA: f.dimA, dimG: f.dimG, A: f.A, G: f.G }));
   return r;
 }
@@ -102,6 +105,8 @@ function optToState(kind: SecondOrderState['kind'], o: OptState): SecondOrderSta
     prevDirection: r.prevDirection ?? null,
     prevPredicted: r.prevPredicted ?? null,
     prevEnergy: r.prevEnergy ?? null,
+    prevEnergyError: r.prevEnergyError ?? null,
+    ...(Array.isArray(r.pool) && r.pool.length === 3 ? { pool: { actual: r.pool[0], predicted: r.pool[1], variance: r.pool[2] } } : {}),
     factors: r.factors ? r.factors.map((f: any) => ({ w: str(f.w), ...(f.b.length ? { b: str(f.b) } : {}), dimA: f.dimA, dimG: f.dimG, A: f.A, G: f.G })) : null,
   };
 }
@@ -148,7 +153,7 @@ export async function secondOrderUpdate(
   const A = x.shape[1];
   const logAbsF = (p: ParamTree, xx: tf.Tensor, tr: ParamTracer) => net.logAbsTraced(p as SlaterNetParams, xx as tf.Tensor2D, tr);
   const needFactors = kind === 'kfac' || kind === 'qn-kfac';
-  const curvature = c.secondOrder?.curvature ?? (kind === 'qn-kfac' ? 'quasi-hessian' : undefined);
+  const curvature = c.secondOrder?.curvature ?? defaultCurvature(kind);
   const needMixed = kind === 'dgd' || curvature === 'quasi-hessian';
   const owned: tf.Tensor[] = [];
   try {
@@ -197,21 +202,57 @@ export async function secondOrderUpdate(
     if (wantAfter) {
       // E(θ+δ) on the same walkers, reweighted by |ψ_new/ψ_old|²: a low-noise ρ
       const after = await ctx.energyAt!(next, x);
-      const lw = Float64Array.from(after.logAbs, (v, i) => 2 * (v - ctx.logAbs![i]!));
-      const m = Math.max(...lw);
-      let sw = 0;
-      let se = 0;
-      for (let i = 0; i < lw.length; i++) {
-        const w = Math.exp(lw[i]! - m);
-        sw += w;
-        se += w * after.energies[i]!;
-      }
-      opt.observeEnergy(se / sw);
+      const r = reweightedChange(ctx.localEnergies, after.energies, ctx.logAbs!, after.logAbs);
+      opt.observeEnergy(r.energyAfter, r.stderr);
     }
     return { params: next, optState: stateToOpt(opt.getState()), info };
   } finally {
     tf.dispose(owned);
   }
+}
+
+/**
+ * E(θ+δ) from the walkers of θ, reweighted by w = |ψ_θ+δ/ψ_θ|², and the standard error of the
+ * change E(θ+δ) − E(θ) from the same walkers (delta method: the change is the mean of
+ * u_i = (w_i/w̄)(E'_i − Ê') − (E_i − Ē) up to second order; walkers taken as independent).
+ *
+ * @param before E_L(θ) [B]; @param after E_L(θ+δ) at the same walkers [B];
+ * @param logAbsBefore ln|ψ_θ| [B]; @param logAbsAfter ln|ψ_θ+δ| [B].
+ */
+export function reweightedChange(
+  before: ArrayLike<number>,
+  after: ArrayLike<number>,
+  logAbsBefore: ArrayLike<number>,
+  logAbsAfter: ArrayLike<number>,
+): { energyAfter: number; stderr: number } {
+  const B = before.length;
+  if (after.length !== B || logAbsBefore.length !== B || logAbsAfter.length !== B) {
+    throw new OptimizerInputError(`reweightedChange: ${B}, ${after.length}, ${logAbsBefore.length}, ${logAbsAfter.length} values (all must agree)`);
+  }
+  const lw = Float64Array.from({ length: B }, (_, i) => 2 * (logAbsAfter[i]! - logAbsBefore[i]!));
+  let m = -Infinity;
+  for (let i = 0; i < B; i++) m = Math.max(m, lw[i]!);
+  const w = Float64Array.from(lw, (v) => Math.exp(v - m));
+  let sw = 0;
+  let se = 0;
+  let e0 = 0;
+  for (let i = 0; i < B; i++) {
+    sw += w[i]!;
+    se += w[i]! * after[i]!;
+    e0 += before[i]!;
+  }
+  const energyAfter = se / sw;
+  e0 /= B;
+  const wm = sw / B;
+  let su = 0;
+  let su2 = 0;
+  for (let i = 0; i < B; i++) {
+    const u = (w[i]! / wm) * (after[i]! - energyAfter) - (before[i]! - e0);
+    su += u;
+    su2 += u * u;
+  }
+  const vu = B > 1 ? (su2 - (su * su) / B) / (B - 1) : 0;
+  return { energyAfter, stderr: Math.sqrt(Math.max(0, vu) / B) };
 }
 
 function flatLeaves(t: ParamTree): tf.Tensor[] {

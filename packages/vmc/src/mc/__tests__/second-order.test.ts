@@ -48,6 +48,9 @@ describe('second-order optimisers in the fermion training loop', () => {
       expect(opt2.stepCount).toBe(4);
       expect(opt2.damping).toBe(opt.damping);
       expect(opt2.kfacDamping).toBe(opt.kfacDamping);
+      // the energy changes pooled for the next λ test and the error of the last energy survive too
+      expect(opt2.getState().pool).toEqual(opt.getState().pool);
+      expect(opt2.getState().prevEnergyError).toBe(opt.getState().prevEnergyError);
       disposeFermionRun(run2);
       disposeFermionRun(run);
     }
