@@ -27,6 +27,7 @@ export {
   netLogProb,
   fermionCheckpoint,
   restoreFermionRun,
+  warmStartFermionRun,
 } from './mc/fermions.js';
 export type { EpochTiming, SampledEnergies, FermionRunConfig, ResolvedFermionConfig, FermionEpochRecord, PretrainRecord, FermionRun, RunFermionsOptions, FermionCheckpoint } from './mc/fermions.js';
 export { WalkerPool, WalkerPoolError, walkerSlices } from './mc/walker-pool.js';

@@ -40,6 +40,14 @@ describe('nqs fermions', () => {
     const c = await run(['fermions', '--A', '2', '--V0', '-2', ...tiny, '--pretrain-epochs', '3', '--seed', '5', '--out', dir2, '--json', '--epochs', '6']);
     expect(c.code).toBe(0);
     expect(readFileSync(join(dir, 'history.csv'), 'utf8')).toBe(readFileSync(join(dir2, 'history.csv'), 'utf8'));
+    // warm start from that checkpoint with other walkers and seed: no pre-training, epochs from 0
+    const dir3 = join(mkdtempSync(join(tmpdir(), 'nqs-fermions-')), 'warm');
+    const w = await run(['fermions', '--A', '2', '--V0', '-2', ...tiny, '--walkers', '48', '--seed', '6', '--init', join(dir, 'checkpoint.json'), '--out', dir3, '--json', '--epochs', '2']);
+    expect(w.code).toBe(0);
+    expect([w.json!.epochs, w.json!.pretrainEpochs, w.json!.walkers, w.json!.initFrom]).toEqual([2, 0, 48, join(dir, 'checkpoint.json')]);
+    const wm = await run(['fermions', '--A', '2', '--V0', '-2', ...tiny, '--hidden', '5', '--init', join(dir, 'checkpoint.json'), '--epochs', '1']);
+    expect(wm.code).toBe(2);
+    expect(io.err).toMatch(/warm start: hidden/);
     // a mismatched checkpoint is refused with one line, exit 2, and nothing is rewritten
     const before = readFileSync(join(dir, 'result.json'), 'utf8');
     const m = await run(['fermions', '--A', '3', '--V0', '-2', ...tiny, '--pretrain-epochs', '3', '--seed', '5', '--out', dir, '--epochs', '6', '--resume']);
@@ -61,6 +69,8 @@ describe('nqs fermions', () => {
       [['fermions', '--A', '2', '--interaction', 'coulomb'], /unknown value 'coulomb'/],
       [['fermions', '--A', '2', '--interaction', 'harmonic'], /--k is required/],
       [['fermions', '--A', '2', '--V0', '1', '--resume'], /--resume needs --out/],
+      [['fermions', '--A', '2', '--V0', '1', '--resume', '--init', 'x.json', '--out', join(tmpdir(), 'nqs-never')], /--init and --resume/],
+      [['fermions', '--A', '2', '--V0', '1', '--init', join(tmpdir(), 'nqs-no-such-checkpoint.json')], /--init: no checkpoint/],
       [['bench', 'fermions', '--A', '0'], /--A/],
     ];
     for (const [argv, re] of cases) {

@@ -16,6 +16,7 @@ import {
   fermionCheckpoint,
   restoreFermionRun,
   runFermions,
+  warmStartFermionRun,
   FermionRunInputError,
   type FermionCheckpoint,
   type FermionRun,
@@ -200,7 +201,7 @@ export const fermionsCommand: Command = {
   summary: 'NQS (equivariant Slater network) for A fermions in a 1D trap: pre-train, minimise, evaluate',
   usage:
     'nqs fermions --A N (--V0 V [--sigma S] | --interaction harmonic --k K | --interaction none) --walkers W ' +
-    '--epochs E --pretrain-epochs P --seed S [--resume] [--out DIR] [--json]',
+    '--epochs E --pretrain-epochs P --seed S [--resume | --init CHECKPOINT] [--out DIR] [--json]',
   flags: {
     ...fermionSystemFlags,
     ...optimizerFlags,
@@ -210,6 +211,10 @@ export const fermionsCommand: Command = {
     'eval-batches': { type: 'int', help: 'batches of the final evaluation (each: --sweeps sweeps, all walkers)', default: 100, min: 1 },
     'checkpoint-every': { type: 'int', help: 'write DIR/checkpoint.json every N epochs (needs --out; 0 = only at the end)', default: 100, min: 0 },
     resume: { type: 'boolean', help: 'continue from DIR/checkpoint.json (same settings and seed)', default: false },
+    init: {
+      type: 'string',
+      help: 'warm start from the parameters of this checkpoint (same A and network sizes; walkers, seed, interaction and optimiser may differ): pre-training is skipped, walkers are burnt in afresh, epochs count from 0',
+    },
     'obdm-points': { type: 'int', help: 'grid points of the one-body density matrix ρ(x, x′) (0 = off)', default: 40, min: 0 },
     'obdm-range': { type: 'number', help: 'ρ(x, x′) grid on [−L, L] (default max(4.5, √(2A−1) + 2.5) osc. lengths)', gt: 0 },
     'obdm-batches': { type: 'int', help: 'evaluation batches that feed ρ(x, x′) (default min(eval-batches, 5))', min: 1 },
@@ -228,6 +233,8 @@ export const fermionsCommand: Command = {
     const resume = args.flags.resume as boolean;
     const quiet = args.flags.quiet as boolean;
     if (resume && !outDir) throw new UsageError('--resume needs --out DIR (the checkpoint is DIR/checkpoint.json)');
+    const initPath = typeof args.flags.init === 'string' ? args.flags.init : undefined;
+    if (initPath !== undefined && resume) throw new UsageError('--init and --resume exclude each other (--resume continues DIR/checkpoint.json, --init starts a new run from another checkpoint)');
     const ckPath = outDir ? join(outDir, 'checkpoint.json') : undefined;
     let ckJson: unknown;
     if (resume) {
@@ -238,11 +245,20 @@ export const fermionsCommand: Command = {
         throw new FermionRunInputError(`checkpoint ${ckPath} is corrupt (${(e as Error).message.split('\n')[0]})`);
       }
     }
+    let initJson: unknown;
+    if (initPath !== undefined) {
+      if (!existsSync(initPath)) throw new UsageError(`--init: no checkpoint at ${initPath}`);
+      try {
+        initJson = JSON.parse(readFileSync(initPath, 'utf8'));
+      } catch (e) {
+        throw new FermionRunInputError(`--init: checkpoint ${initPath} is corrupt (${(e as Error).message.split('\n')[0]})`);
+      }
+    }
     const backend = await setupBackend({ backend: args.flags.backend as string | undefined, quiet: quiet || args.json });
     const t0 = performance.now();
-    const run = resume ? restoreFermionRun(ckJson, cfg) : createFermionRun(cfg);
+    const run = resume ? restoreFermionRun(ckJson, cfg) : initPath !== undefined ? warmStartFermionRun(initJson, cfg) : createFermionRun(cfg);
     try {
-      info(`A = ${cfg.particles}, ${describe(cfg.interaction)}, ${cfg.walkers} walkers, ${run.net.parameterCount} parameters, ${cfg.workers} worker${cfg.workers === 1 ? '' : 's'}${resume ? `, resumed at pre-training ${run.pretrainEpochs}, epoch ${run.epochs}` : ''}`);
+      info(`A = ${cfg.particles}, ${describe(cfg.interaction)}, ${cfg.walkers} walkers, ${run.net.parameterCount} parameters, ${cfg.workers} worker${cfg.workers === 1 ? '' : 's'}${resume ? `, resumed at pre-training ${run.pretrainEpochs}, epoch ${run.epochs}` : ''}${initPath !== undefined ? `, warm start from ${initPath}` : ''}`);
       const every = args.flags['checkpoint-every'] as number;
       const writeCk = (ck: FermionCheckpoint) => {
         if (!ckPath) return;
@@ -297,6 +313,7 @@ export const fermionsCommand: Command = {
         parameters: run.net.parameterCount,
         components: { kinetic: ev.components.kinetic.value, trap: ev.components.trap.value, pair: ev.components.pair.value },
         x2: ev.x2.value,
+        ...(initPath !== undefined ? { initFrom: initPath } : {}),
         ...(ev.obdmGrid ? { naturalOccupations: ev.obdmGrid.naturalOccupations } : {}),
       };
       info(

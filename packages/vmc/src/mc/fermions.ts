@@ -599,6 +599,74 @@ export async function fermionCheckpoint(run: FermionRun): Promise<FermionCheckpo
   };
 }
 
+/** The network parameters stored in a checkpoint, in the model's key order (throws on a mismatch). */
+function checkpointParams(net: SlaterNet, stored: SerializedTree): SlaterNetParams {
+  const probe = net.init(new Rng(0));
+  const spec = treeSpec(probe);
+  treeDispose(probe);
+  const params = treeFromJSON(stored, spec) as SlaterNetParams;
+  // rebuild in the model's key order (treeFromFlat nests by path)
+  const names = treeEntries(params).map(([p]) => p);
+  if (names.join(',') !== spec.paths.join(',')) {
+    treeDispose(params);
+    throw new Error('parameter order differs');
+  }
+  return params;
+}
+
+/** Network settings a warm start must share with the checkpoint it starts from. */
+const WARM_MATCH: (keyof ResolvedFermionConfig)[] = ['particles', 'hidden', 'layers', 'determinants'];
+
+/**
+ * Warm start: a new run in the energy phase whose parameters are those of a checkpoint (any phase,
+ * walker count, seed or interaction), e.g. to continue a converged state with more walkers or a
+ * smaller learning rate, or to follow a state to a neighbouring V₀. Everything else is new and
+ * comes from `config`: the walkers are drawn from a Gaussian and burnt in under |ψ_θ|² for
+ * max(burnIn, 200) sweeps with the config's seed, the optimiser starts fresh, and the epoch
+ * counters start at 0 (pre-training is skipped). The network sizes and A must match; throws
+ * {@link FermionRunInputError} otherwise or for a corrupt checkpoint.
+ */
+export function warmStartFermionRun(ck: unknown, config: FermionRunConfig): FermionRun {
+  const c = ck as FermionCheckpoint;
+  if (!c || typeof c !== 'object' || c.format !== 'nqs-fermions-checkpoint' || c.version !== 1 || !c.config) {
+    throw new FermionRunInputError('warm start: not an nqs fermions checkpoint (format/version missing)');
+  }
+  const want = resolve(config);
+  for (const k of WARM_MATCH) {
+    if (JSON.stringify(want[k]) !== JSON.stringify(c.config[k])) {
+      throw new FermionRunInputError(`warm start: ${k} is ${JSON.stringify(c.config[k])} in the checkpoint but ${JSON.stringify(want[k])} was requested`);
+    }
+  }
+  const net = new SlaterNet({ particles: want.particles, hidden: want.hidden, layers: want.layers, determinants: want.determinants });
+  let params: SlaterNetParams;
+  try {
+    params = checkpointParams(net, c.params);
+  } catch (e) {
+    throw new FermionRunInputError(`warm start: the checkpoint's parameters are corrupt (${(e as Error).message})`);
+  }
+  const rng = new Rng(want.seed);
+  const sampler = new MetropolisSampler({ initialWidth: 0.5 });
+  const lp = netLogProb(net, params);
+  const w0 = sampler.init(rng, want.walkers, want.particles, lp, 1);
+  const walkers = sampler.burnIn(w0, lp, rng, Math.max(want.burnIn, 200));
+  disposeWalkers(w0);
+  return {
+    config: want,
+    net,
+    hamiltonian: trappedFermionHamiltonian({ interaction: want.interaction }),
+    sampler,
+    params,
+    phase: 'train',
+    optState: trainOptimizer(want).init(params),
+    walkers,
+    rng,
+    pretrainEpochs: 0,
+    epochs: 0,
+    history: [],
+    pretrainHistory: [],
+  };
+}
+
 /** Config fields that must agree between a checkpoint and the requested run. */
 const MUST_MATCH: (keyof ResolvedFermionConfig)[] = ['particles', 'interaction', 'hidden', 'layers', 'determinants', 'walkers', 'seed'];
 
@@ -636,13 +704,7 @@ export function restoreFermionRun(ck: unknown, expected?: FermionRunConfig): Fer
   let params: SlaterNetParams;
   let optState: OptState;
   try {
-    const probe = net.init(new Rng(0));
-    const spec = treeSpec(probe);
-    treeDispose(probe);
-    params = treeFromJSON(c.params, spec) as SlaterNetParams;
-    // rebuild in the model's key order (treeFromFlat nests by path)
-    const names = treeEntries(params).map(([p]) => p);
-    if (names.join(',') !== spec.paths.join(',')) throw new Error('parameter order differs');
+    params = checkpointParams(net, c.params);
     optState = stateFromJSON(c.optState);
   } catch (e) {
     throw new FermionRunInputError(`checkpoint: parameters or optimiser state are corrupt (${(e as Error).message})`);

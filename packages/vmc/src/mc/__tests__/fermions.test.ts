@@ -10,6 +10,7 @@ import {
   fermionCheckpoint,
   restoreFermionRun,
   runFermions,
+  warmStartFermionRun,
   trainEpoch,
   clipLocalEnergies,
   FermionRunInputError,
@@ -116,6 +117,23 @@ describe('fermion VMC run', () => {
     expect(Math.abs(occ[1]! - 1)).toBeLessThan(0.15);
     expect(Math.abs(occ[2]!)).toBeLessThan(0.1);
     expect(ev.rHat).toBeLessThan(1.2);
+    // warm start from this state with other walkers and seed: the same parameters, fresh chains in
+    // the energy phase, and the same energy within the statistical errors
+    const ck = JSON.parse(JSON.stringify(await fermionCheckpoint(run)));
+    const warm = warmStartFermionRun(ck, { ...cfg, walkers: 192, seed: 4 });
+    expect(warm.phase).toBe('train');
+    expect([warm.epochs, warm.pretrainEpochs]).toEqual([0, 0]);
+    expect(warm.walkers.x.shape).toEqual([192, 2]);
+    expect(Array.from(treeToFlat(warm.params))).toEqual(Array.from(treeToFlat(run.params)));
+    const ev2 = await evaluateFermions(warm, { batches: 12 });
+    expect(Math.abs(ev2.energy - ev.energy)).toBeLessThan(4 * Math.hypot(ev.energyError, ev2.energyError) + 2e-3);
+    expect(ev2.energy).toBeLessThan(2.1);
+    await runFermions(warm, { pretrainEpochs: 0, epochs: 2 });
+    expect(warm.history).toHaveLength(2);
+    expect(() => warmStartFermionRun(ck, { ...cfg, hidden: 8 })).toThrow(/hidden/);
+    expect(() => warmStartFermionRun(ck, { ...cfg, particles: 3 })).toThrow(/particles/);
+    expect(() => warmStartFermionRun({ format: 'x' }, cfg)).toThrow(FermionRunInputError);
+    disposeFermionRun(warm);
     disposeFermionRun(run);
   });
 });
