@@ -3,7 +3,7 @@
  * `--optimizer adam|rmsprop|sgd|sr|ngd|kfac|qn-kfac|dgd` (first-order: `--lr`) and the
  * second-order hyper-parameters (REFERENCE.md §3).
  */
-import { OPTIMIZER_NAMES, SOLVE_METHODS, isSecondOrder, type OptimizerName, type SecondOrderOptions } from '@nqs/optimizers';
+import { OPTIMIZER_NAMES, SOLVE_METHODS, CG_PRECONDITIONERS, isSecondOrder, type OptimizerName, type SecondOrderOptions } from '@nqs/optimizers';
 import type { FermionOptimizerConfig } from '@nqs/vmc';
 import type { FlagSpecs, Parsed } from './args.js';
 
@@ -32,6 +32,7 @@ export const secondOrderFlags: FlagSpecs = {
   'cg-iterations': { type: 'int', help: 'iterations of the iterative metric solve (cg/minres)', default: 100, min: 1 },
   'cg-tol': { type: 'number', help: 'relative residual tolerance of the iterative metric solve (products run in float32)', default: 1e-6, gt: 0, max: 0.5 },
   solver: { type: 'string', help: 'metric solve for sr/ngd/dgd', choices: SOLVE_METHODS, default: 'auto' },
+  'cg-precondition': { type: 'string', help: 'preconditioner of the conjugate-gradient metric solve (jacobi: diagonal of the damped metric)', choices: CG_PRECONDITIONERS, default: 'none' },
   'step-scale': { type: 'number', help: 'multiplies the step of the quadratic model', default: 1, gt: 0 },
   'max-step-norm': { type: 'number', help: 'clip ‖δ‖₂ of second-order steps', gt: 0 },
   momentum: { type: 'boolean', help: 'use the model momentum μ* (--no-momentum: μ = 0)', default: true },
@@ -60,6 +61,7 @@ export function secondOrderOptions(args: Parsed): Omit<SecondOrderOptions, 'kind
     maxIterations: f['cg-iterations'] as number,
     tol: f['cg-tol'] as number,
     solver: f.solver as SecondOrderOptions['solver'],
+    preconditioner: f['cg-precondition'] as SecondOrderOptions['preconditioner'],
     learningRate: f['step-scale'] as number,
     ...(f['max-step-norm'] !== undefined ? { maxStepNorm: f['max-step-norm'] as number } : {}),
     momentum: f.momentum as boolean,

@@ -2,8 +2,8 @@ export { dot, norm2, conjugateGradient, minres, choleskySolve, spdInverse } from
 export type { LinearOperator, KrylovOptions, KrylovResult } from './linalg.js';
 export { jacobianOperator, jacobianShape, stackOperators } from './operators.js';
 export type { DenseJacobian, JacobianInput, RowOperator } from './operators.js';
-export { SOLVE_METHODS, chooseMethod, dampedProduct, effectiveDimension, solveDamped } from './metric.js';
-export type { GramMetric, SolveMethod, SolveOptions, SolveResult } from './metric.js';
+export { SOLVE_METHODS, CG_PRECONDITIONERS, chooseMethod, dampedProduct, effectiveDimension, solveDamped } from './metric.js';
+export type { CgPreconditioner, GramMetric, SolveMethod, SolveOptions, SolveResult } from './metric.js';
 export { kfacFactors, kfacDecay, kfacAverage, kfacPi, kfacPrecondition, leafOffsets, layerGroups } from './kfac.js';
 export type { KfacBlock } from './kfac.js';
 export { solveModel2x2, optimalStep, adaptDamping, applyDampingMove, dampingMove, reductionRatio } from './quadratic.js';

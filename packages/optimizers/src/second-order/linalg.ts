@@ -52,6 +52,12 @@ export interface KrylovOptions {
   maxIterations?: number;
   /** stop when ‖r‖ ≤ tol·‖b‖ (default 1e-10) */
   tol?: number;
+  /**
+   * Conjugate gradients only: the diagonal of a symmetric positive-definite preconditioner M ≈ C
+   * (e.g. the diagonal of C: Jacobi). The iteration is then that of M^{-1/2} C M^{-1/2}; the
+   * residual test stays on the unpreconditioned ‖b − Cx‖.
+   */
+  diagonal?: Float64Array;
 }
 
 /**
@@ -63,24 +69,34 @@ export async function conjugateGradient(C: LinearOperator, b: Float64Array, o: K
   const tol = o.tol ?? 1e-10;
   const bn = norm2(b);
   if (bn === 0) return { x: new Float64Array(n), iterations: 0, relativeResidual: 0 };
+  const d = o.diagonal;
+  if (d) {
+    if (d.length !== n) throw new RangeError(`conjugateGradient: preconditioner diagonal has ${d.length} entries, the system ${n}`);
+    for (let i = 0; i < n; i++) if (!(d[i]! > 0) || !Number.isFinite(d[i]!)) throw new RangeError(`conjugateGradient: preconditioner diagonal[${i}] = ${d[i]} (must be finite and > 0)`);
+  }
+  const precondition = (r: Float64Array): Float64Array => (d ? Float64Array.from(r, (v, i) => v / d[i]!) : Float64Array.from(r));
   const x = o.x0 ? Float64Array.from(o.x0) : new Float64Array(n);
   const r = o.x0 ? axpy(b, -1, await C(x)) : Float64Array.from(b);
-  const p = Float64Array.from(r);
+  let z = precondition(r);
+  const p = Float64Array.from(z);
+  let rz = dot(r, z);
   let rr = dot(r, r);
   let it = 0;
   while (it < maxIt && Math.sqrt(rr) > tol * bn) {
     const Cp = await C(p);
     const pCp = dot(p, Cp);
     if (!(pCp > 0)) break; // not positive definite along p (or breakdown): stop with what we have
-    const a = rr / pCp;
+    const a = rz / pCp;
     for (let i = 0; i < n; i++) {
       x[i]! += a * p[i]!;
       r[i]! -= a * Cp[i]!;
     }
-    const rr2 = dot(r, r);
-    const beta = rr2 / rr;
-    rr = rr2;
-    for (let i = 0; i < n; i++) p[i] = r[i]! + beta * p[i]!;
+    rr = dot(r, r);
+    z = precondition(r);
+    const rz2 = dot(r, z);
+    const beta = rz2 / rz;
+    rz = rz2;
+    for (let i = 0; i < n; i++) p[i] = z[i]! + beta * p[i]!;
     it++;
   }
   return { x, iterations: it, relativeResidual: Math.sqrt(rr) / bn };

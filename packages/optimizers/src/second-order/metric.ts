@@ -42,12 +42,23 @@ export interface SolveOptions {
   maxIterations?: number;
   /** relative residual tolerance of the iterative methods (default 1e-8) */
   tol?: number;
+  /**
+   * Preconditioner of conjugate gradients: 'jacobi' divides by the diagonal s·Σ_n J_np² + λ of
+   * (M + λI) (one pass over J), 'none' (default) runs plain CG.
+   */
+  preconditioner?: CgPreconditioner;
   /** "auto" forms a P×P matrix only up to this P (default 1500) */
   denseMax?: number;
   /** "auto" uses the sample space only up to this N (default 256: beyond, forming the N×N Gram
    *  matrix (N²P) costs more than ~100 CG iterations (4·N·P each) on a CPU backend) */
   sampleMax?: number;
 }
+
+/** Preconditioners of the conjugate-gradient solve. */
+export type CgPreconditioner = 'none' | 'jacobi';
+
+/** Allowed values of {@link CgPreconditioner}. */
+export const CG_PRECONDITIONERS: readonly CgPreconditioner[] = ['none', 'jacobi'];
 
 /** Result of {@link solveDamped}. */
 export interface SolveResult {
@@ -109,7 +120,14 @@ export async function solveDamped(m: GramMetric, g: Float64Array, lambda: number
     return { x, method, iterations: 0, relativeResidual: 0 };
   }
   const C = dampedProduct(m, lambda);
-  const ko = { x0: o.x0, maxIterations: o.maxIterations ?? 100, tol: o.tol ?? 1e-8 };
+  const pre = o.preconditioner ?? 'none';
+  if (!CG_PRECONDITIONERS.includes(pre)) throw new OptimizerInputError(`preconditioner: '${String(pre)}' is unknown (allowed: ${CG_PRECONDITIONERS.join(', ')})`);
+  let diagonal: Float64Array | undefined;
+  if (method === 'cg' && pre === 'jacobi') {
+    diagonal = await m.op.colSquares();
+    for (let i = 0; i < P; i++) diagonal[i] = s * diagonal[i]! + lambda;
+  }
+  const ko = { x0: o.x0, maxIterations: o.maxIterations ?? 100, tol: o.tol ?? 1e-8, ...(diagonal ? { diagonal } : {}) };
   const r: KrylovResult = method === 'cg' ? await conjugateGradient(C, g, ko) : await minres(C, g, ko);
   return { x: r.x, method, iterations: r.iterations, relativeResidual: r.relativeResidual };
 }

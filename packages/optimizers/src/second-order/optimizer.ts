@@ -19,7 +19,7 @@ import type { DenseFactors, TreeSpec } from '@nqs/autodiff-core';
 import { OptimizerInputError } from '../first-order.js';
 import { dot, minres, norm2, type LinearOperator } from './linalg.js';
 import { jacobianOperator, jacobianShape, stackOperators, type JacobianInput, type RowOperator } from './operators.js';
-import { SOLVE_METHODS, dampedProduct, effectiveDimension, solveDamped, type GramMetric, type SolveMethod } from './metric.js';
+import { CG_PRECONDITIONERS, SOLVE_METHODS, dampedProduct, effectiveDimension, solveDamped, type CgPreconditioner, type GramMetric, type SolveMethod } from './metric.js';
 import { kfacAverage, kfacFactors, kfacPrecondition, layerGroups, type KfacBlock } from './kfac.js';
 import { applyDampingMove, dampingMove, optimalStep, reductionRatio } from './quadratic.js';
 
@@ -87,6 +87,8 @@ export interface SecondOrderOptions {
    *  float32, tighter tolerances are not reached and only burn the iteration cap] */
   maxIterations?: number;
   tol?: number;
+  /** preconditioner of the conjugate-gradient metric solve ['none'] ('jacobi': the diagonal of M + λI) */
+  preconditioner?: CgPreconditioner;
   /** C of the model [{@link defaultCurvature}: sr, ngd, dgd 'metric'; kfac 'fisher'; qn-kfac 'quasi-hessian'] */
   curvature?: CurvatureKind;
   /** MINRES correction of Δ with C [qn-kfac: true, else false] */
@@ -141,6 +143,8 @@ export interface SecondOrderInfo {
   rhoError?: number;
   solver: string;
   iterations: number;
+  /** relative residual ‖g − (M + λI)Δ‖/‖g‖ of an iterative metric solve (sr, ngd, dgd with cg/minres) */
+  residual?: number;
   gradNorm: number;
   stepNorm: number;
   warnings: string[];
@@ -196,6 +200,9 @@ export function validateSecondOrderOptions(o: SecondOrderOptions): void {
   check('kfacDamping', o.kfacDamping, (v) => v > 0, '> 0');
   check('kfacDampingInterval', o.kfacDampingInterval, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1');
   check('warmStart', o.warmStart, (v) => v >= 0 && v <= 1, '[0, 1]');
+  if (o.preconditioner !== undefined && !CG_PRECONDITIONERS.includes(o.preconditioner)) {
+    throw new OptimizerInputError(`preconditioner = '${String(o.preconditioner)}' is unknown (allowed: ${CG_PRECONDITIONERS.join(', ')})`);
+  }
   if (o.solver !== undefined && !SOLVE_METHODS.includes(o.solver)) throw new OptimizerInputError(`solver = '${String(o.solver)}' is unknown (allowed: ${SOLVE_METHODS.join(', ')})`);
   if (o.curvature !== undefined && !['metric', 'fisher', 'quasi-hessian'].includes(o.curvature)) {
     throw new OptimizerInputError(`curvature = '${String(o.curvature)}' is unknown (allowed: metric, fisher, quasi-hessian)`);
@@ -383,6 +390,7 @@ export class SecondOrderOptimizer {
       let direction: Float64Array;
       let solver = '';
       let iterations = 0;
+      let residual: number | undefined;
       const warm = o.warmStart ?? 0.95;
       if (metric) {
         if (B < P) {
@@ -399,11 +407,13 @@ export class SecondOrderOptimizer {
           rowCoefficients: this.kind === 'dgd' ? undefined : coef,
           x0: this.prevDirection ? Float64Array.from(this.prevDirection, (v) => warm * v) : undefined,
           maxIterations: o.maxIterations,
+          ...(o.preconditioner ? { preconditioner: o.preconditioner } : {}),
           tol: o.tol ?? 1e-6,
         });
         direction = r.x;
         solver = r.method;
         iterations = r.iterations;
+        if (r.method === 'cg' || r.method === 'minres') residual = r.relativeResidual;
       } else {
         if (!inp.factors || !inp.layout) throw new OptimizerInputError(`${this.kind}: inputs.factors (per dense use a, δ) and inputs.layout (treeSpec of the params) are required`);
         const fresh = await kfacFactors(inp.factors);
@@ -491,6 +501,7 @@ export class SecondOrderOptimizer {
           ...(rhoError !== undefined ? { rhoError } : {}),
           solver,
           iterations,
+          ...(residual !== undefined ? { residual } : {}),
           gradNorm: norm2(g),
           stepNorm: norm2(step),
           warnings,

@@ -26,10 +26,11 @@
  * P_D = 4.5122922 %. No nucleon mass or ħc of the kinetic term reproduces −2.22669 with the exact
  * elements (938.919 MeV: −2.226683; 938.92 MeV: −2.226698).
  */
-import { paperMesh, type Mesh } from '@nqs/quadrature';
+import { paperMesh } from '@nqs/quadrature';
 import { describe, expect, it } from 'vitest';
-import { deuteronBlock, type PartialWavePotential } from '../../nn/potential.js';
-import { HBARC, kineticMeV } from '../../units.js';
+import type { PartialWavePotential } from '../../nn/potential.js';
+import { HBARC } from '../../units.js';
+import { deuteronInverseIteration } from './deuteron-oracle.js';
 import { emN3lo } from '../em-n3lo.js';
 
 const HC3 = HBARC ** 3;
@@ -66,67 +67,6 @@ function rowDeviation(pot: PartialWavePotential, row: (typeof FORTRAN_N3LO)[numb
   return Math.max(...CHANNELS.map((ch, i) => Math.abs(pot.value(ch, kp, k) / HC3 / row.v[i]! - 1)));
 }
 
-/**
- * Deuteron on a mesh by inverse iteration at σ = −2.6 MeV (kernel of REFERENCE.md §1); `round`
- * maps each matrix element in MeV⁻² before use (identity for the exact potential).
- */
-function deuteron(pot: PartialWavePotential, mesh: Mesh, round: (v: number) => number = (v) => v): { E: number; pD: number } {
-  const { points: k, weights: w } = mesh;
-  const n = k.length;
-  const N = 2 * n;
-  const H = Array.from({ length: N }, () => new Float64Array(N));
-  const r = (v: number) => round(v / HC3) * HC3;
-  for (let i = 0; i < n; i++) {
-    H[i]![i]! += kineticMeV(k[i]!);
-    H[n + i]![n + i]! += kineticMeV(k[i]!);
-    for (let j = 0; j < n; j++) {
-      const b = deuteronBlock(pot, k[i]!, k[j]!);
-      const f = Math.sqrt(w[i]! * w[j]!) * k[i]! * k[j]!;
-      H[i]![j]! += f * r(b.SS);
-      H[i]![n + j]! += f * r(b.SD);
-      H[n + i]![j]! += f * r(b.DS);
-      H[n + i]![n + j]! += f * r(b.DD);
-    }
-  }
-  const A = H.map((row, i) => {
-    const a = Float64Array.from(row);
-    a[i]! -= -2.6;
-    return a;
-  });
-  const piv = Array.from({ length: N }, (_, i) => i);
-  for (let c = 0; c < N; c++) {
-    let best = c;
-    for (let i = c + 1; i < N; i++) if (Math.abs(A[i]![c]!) > Math.abs(A[best]![c]!)) best = i;
-    [A[c], A[best]] = [A[best]!, A[c]!];
-    [piv[c], piv[best]] = [piv[best]!, piv[c]!];
-    for (let i = c + 1; i < N; i++) {
-      const m = (A[i]![c]! /= A[c]![c]!);
-      for (let j = c + 1; j < N; j++) A[i]![j]! -= m * A[c]![j]!;
-    }
-  }
-  let x = new Float64Array(N).fill(1);
-  for (let it = 0; it < 60; it++) {
-    const y = new Float64Array(N);
-    for (let i = 0; i < N; i++) {
-      let s = x[piv[i]!]!;
-      for (let j = 0; j < i; j++) s -= A[i]![j]! * y[j]!;
-      y[i] = s;
-    }
-    for (let i = N - 1; i >= 0; i--) {
-      let s = y[i]!;
-      for (let j = i + 1; j < N; j++) s -= A[i]![j]! * y[j]!;
-      y[i] = s / A[i]![i]!;
-    }
-    const norm = Math.hypot(...y);
-    x = y.map((v) => v / norm);
-  }
-  let E = 0;
-  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) E += x[i]! * H[i]![j]! * x[j]!;
-  let pD = 0;
-  for (let i = n; i < N; i++) pD += x[i]! ** 2;
-  return { E, pD };
-}
-
 describe("EM N3LO against the authors' Fortran code at paper64 points (FORTRAN_N3LO)", () => {
   const capped = emN3lo({ exponentCap: 80 });
   for (const row of FORTRAN_N3LO) {
@@ -146,8 +86,8 @@ describe("EM N3LO against the authors' Fortran code at paper64 points (FORTRAN_N
 
 describe('EM N3LO deuteron on paper64: exact elements vs the papers’ 5-digit file', () => {
   const pot = emN3lo();
-  const exact = deuteron(pot, PAPER64);
-  const rounded = deuteron(pot, PAPER64, (v) => (v === 0 ? 0 : Number(v.toPrecision(5))));
+  const exact = deuteronInverseIteration(pot, PAPER64);
+  const rounded = deuteronInverseIteration(pot, PAPER64, (v) => (v === 0 ? 0 : Number(v.toPrecision(5))));
   it('exact elements: E = −2.226670353 MeV, P_D = 4.5122791 % (Fortran potential on the same mesh)', () => {
     expect(Math.abs(exact.E + 2.226670353)).toBeLessThan(3e-9);
     expect(Math.abs(100 * exact.pD - 4.5122791)).toBeLessThan(2e-7);
