@@ -36,6 +36,8 @@ export {
 } from './gradients.js';
 export { LinalgInputError, slogdet, slogdetInverse, inverse, logSumSignedExp } from './slogdet.js';
 export type { SlogdetResult, SlogdetInverseResult } from './slogdet.js';
+export { slogdetHost, logSumSignedExpHost, logDetDerivativesHost } from './slogdet-host.js';
+export type { HostSlogdet, HostLogDetDerivatives } from './slogdet-host.js';
 export {
   ForwardLaplacianInputError,
   flInput,

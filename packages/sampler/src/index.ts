@@ -8,4 +8,4 @@ export {
   readWidth,
   walkersToJSON,
 } from './metropolis.js';
-export type { LogProbFn, WalkerState, MetropolisOptions, WalkerStateJSON } from './metropolis.js';
+export type { LogProbFn, AsyncLogProbFn, WalkerState, MetropolisOptions, WalkerStateJSON } from './metropolis.js';

@@ -7,6 +7,8 @@
  * reproducible from its seed on every backend. The width is adapted after every sweep on the device,
  * σ ← σ·max(acc, accFloor)/target, so the sweep loop never reads data back synchronously; the
  * acceptance is accumulated in a device scalar and read asynchronously (e.g. once per epoch).
+ * The `…Async` methods take a log p that may itself read back (e.g. determinants on the host); they
+ * keep the chain on the host between sweeps, with the same draws and float32 arithmetic.
  */
 import { tf, type Rng } from '@nqs/autodiff-core';
 
@@ -17,6 +19,12 @@ export class SamplerInputError extends Error {
 
 /** log p(x) per walker for walkers x [B, A] → [B] (for a wavefunction: 2 ln|ψ(x)|). */
 export type LogProbFn = (x: tf.Tensor2D) => tf.Tensor1D;
+
+/**
+ * log p(x) per walker [B], computed asynchronously (e.g. part of it on the host after an async
+ * read-back). Must not dispose `x`; the returned tensor is owned by the caller.
+ */
+export type AsyncLogProbFn = (x: tf.Tensor2D) => Promise<tf.Tensor1D>;
 
 /**
  * The state of the chains. All tensors are owned by the state: dispose with {@link disposeWalkers}.
@@ -48,6 +56,17 @@ export interface MetropolisOptions {
   /** Width is kept in [minWidth, maxWidth] (defaults 1e-4, 10). */
   minWidth?: number;
   maxWidth?: number;
+}
+
+/** Host copy of a {@link WalkerState} while {@link MetropolisSampler.runAsync} sweeps (float32 values). */
+interface HostChain {
+  b: number;
+  a: number;
+  x: Float32Array;
+  logProb: Float32Array;
+  width: number;
+  acceptSum: number;
+  sweeps: number;
 }
 
 /** Serialisable walker state (for checkpoints). */
@@ -117,31 +136,110 @@ export class MetropolisSampler {
    * input state is left intact (dispose it yourself). No data is read back from the device.
    */
   step(state: WalkerState, logProb: LogProbFn, rng: Rng): WalkerState {
+    const { noise, u } = this.draws(state, rng);
+    const out = tf.tidy(() => {
+      const xNew = this.propose(state, noise);
+      return this.accept(state, xNew, logProb(xNew), u);
+    });
+    return { ...out, sweeps: state.sweeps + 1 };
+  }
+
+  /**
+   * {@link MetropolisSampler.step} with an asynchronous log p (e.g. determinants taken on the host
+   * after an async read-back). The chain bookkeeping (proposal, accept/reject, width adaptation)
+   * runs on the host in float32 arithmetic (Math.fround at every tfjs op boundary), so per sweep
+   * the device only sees the upload of x' and the log p evaluation; the random draws are those of
+   * `step`, in the same order. `logProb` is called outside tf.tidy: a synchronous one must clean
+   * up its own intermediates (run them in tf.tidy).
+   */
+  async stepAsync(state: WalkerState, logProb: LogProbFn | AsyncLogProbFn, rng: Rng): Promise<WalkerState> {
+    return this.runAsync(state, logProb, rng, 1);
+  }
+
+  /** Copy of a state on the host (async reads). */
+  private async toHost(s: WalkerState): Promise<HostChain> {
+    const [b, a] = s.x.shape;
+    const [x, lp, w, acc] = await Promise.all([s.x.data(), s.logProb.data(), s.width.data(), s.acceptSum.data()]);
+    return { b, a, x: Float32Array.from(x), logProb: Float32Array.from(lp), width: w[0]!, acceptSum: acc[0]!, sweeps: s.sweeps };
+  }
+
+  /**
+   * One sweep of a host chain (in place). Float32 semantics of {@link MetropolisSampler.step}:
+   * x' = x + σξ, accept iff log u < log p' − log p, σ ← clip(σ·max(acc, floor)/target).
+   */
+  private async hostSweep(h: HostChain, logProb: LogProbFn | AsyncLogProbFn, rng: Rng): Promise<void> {
+    const { b, a } = h;
+    const noise = rng.fillNormal(new Float32Array(b * a));
+    const u = rng.fillUniform(new Float32Array(b));
+    for (let i = 0; i < b; i++) if (u[i] === 0) u[i] = Number.MIN_VALUE;
+    const f = Math.fround;
+    const w = h.width;
+    const xNew = new Float32Array(b * a);
+    for (let i = 0; i < b * a; i++) xNew[i] = f(h.x[i]! + f(noise[i]! * w));
+    const xt = tf.tensor2d(xNew, [b, a]);
+    let lpT: tf.Tensor1D;
+    try {
+      lpT = await logProb(xt);
+    } finally {
+      xt.dispose();
+    }
+    let lpNew: Float32Array;
+    try {
+      lpNew = (await lpT.data()) as Float32Array;
+    } finally {
+      lpT.dispose();
+    }
+    let count = 0;
+    for (let i = 0; i < b; i++) {
+      // NaN (e.g. −∞ − −∞) rejects, as tf.less does
+      if (f(Math.log(u[i]!)) < f(lpNew[i]! - h.logProb[i]!)) {
+        count++;
+        h.logProb[i] = lpNew[i]!;
+        for (let k = 0; k < a; k++) h.x[i * a + k] = xNew[i * a + k]!;
+      }
+    }
+    const acc = f(count / b);
+    if (this.adapt) {
+      const scaled = f(w * f(Math.max(acc, f(this.acceptanceFloor)) / f(this.targetAcceptance)));
+      h.width = Math.min(f(this.maxWidth), Math.max(f(this.minWidth), scaled));
+    }
+    h.acceptSum = f(h.acceptSum + acc);
+    h.sweeps += 1;
+  }
+
+  /** Proposal noise ξ [B·A] and accept draws u [B] (u > 0), in the order every step draws them. */
+  private draws(state: WalkerState, rng: Rng): { noise: Float32Array; u: Float32Array } {
     const [b, a] = state.x.shape;
     const noise = rng.fillNormal(new Float32Array(b * a));
     const u = rng.fillUniform(new Float32Array(b));
     // u in [0,1): guard log(0) (probability 2^-53 per draw, but keep it finite).
     for (let i = 0; i < b; i++) if (u[i] === 0) u[i] = Number.MIN_VALUE;
-    const out = tf.tidy(() => {
-      const xNew = tf.add(state.x, tf.mul(tf.tensor2d(noise, [b, a]), state.width)) as tf.Tensor2D;
-      const lpNew = logProb(xNew);
-      const accept = tf.less(tf.log(tf.tensor1d(u)), tf.sub(lpNew, state.logProb));
-      const x = tf.where(tf.expandDims(accept, 1), xNew, state.x) as tf.Tensor2D;
-      const lp = tf.where(accept, lpNew, state.logProb) as tf.Tensor1D;
-      const acc = tf.mean(tf.cast(accept, 'float32')) as tf.Scalar;
-      let width = state.width;
-      if (this.adapt) {
-        width = tf.clipByValue(
-          tf.mul(state.width, tf.div(tf.maximum(acc, this.acceptanceFloor), this.targetAcceptance)),
-          this.minWidth,
-          this.maxWidth,
-        ) as tf.Scalar;
-      } else {
-        width = tf.clone(state.width);
-      }
-      return { x, logProb: lp, width, acceptSum: tf.add(state.acceptSum, acc) as tf.Scalar };
-    });
-    return { ...out, sweeps: state.sweeps + 1 };
+    return { noise, u };
+  }
+
+  /** x' = x + σξ (call inside tf.tidy). */
+  private propose(state: WalkerState, noise: Float32Array): tf.Tensor2D {
+    const [b, a] = state.x.shape;
+    return tf.add(state.x, tf.mul(tf.tensor2d(noise, [b, a]), state.width)) as tf.Tensor2D;
+  }
+
+  /** Accept/reject and width adaptation (call inside tf.tidy); `sweeps` is not counted here. */
+  private accept(state: WalkerState, xNew: tf.Tensor2D, lpNew: tf.Tensor1D, u: Float32Array): Omit<WalkerState, 'sweeps'> {
+    const accept = tf.less(tf.log(tf.tensor1d(u)), tf.sub(lpNew, state.logProb));
+    const x = tf.where(tf.expandDims(accept, 1), xNew, state.x) as tf.Tensor2D;
+    const lp = tf.where(accept, lpNew, state.logProb) as tf.Tensor1D;
+    const acc = tf.mean(tf.cast(accept, 'float32')) as tf.Scalar;
+    let width = state.width;
+    if (this.adapt) {
+      width = tf.clipByValue(
+        tf.mul(state.width, tf.div(tf.maximum(acc, this.acceptanceFloor), this.targetAcceptance)),
+        this.minWidth,
+        this.maxWidth,
+      ) as tf.Scalar;
+    } else {
+      width = tf.clone(state.width);
+    }
+    return { x, logProb: lp, width, acceptSum: tf.add(state.acceptSum, acc) as tf.Scalar };
   }
 
   /** `n` sweeps; intermediate states are disposed, the input state is not. */
@@ -153,6 +251,32 @@ export class MetropolisSampler {
       s = next;
     }
     return s === state ? cloneWalkers(state) : s;
+  }
+
+  /**
+   * {@link MetropolisSampler.run} with an asynchronous log p (see {@link MetropolisSampler.stepAsync}):
+   * the state is read once, the `n` sweeps run on a host copy, and a new state is returned (the
+   * input state is left intact).
+   */
+  async runAsync(state: WalkerState, logProb: LogProbFn | AsyncLogProbFn, rng: Rng, n: number): Promise<WalkerState> {
+    if (n <= 0) return cloneWalkers(state);
+    const h = await this.toHost(state);
+    for (let i = 0; i < n; i++) await this.hostSweep(h, logProb, rng);
+    return {
+      x: tf.tensor2d(h.x, [h.b, h.a]),
+      logProb: tf.tensor1d(h.logProb),
+      width: tf.scalar(h.width),
+      acceptSum: tf.scalar(h.acceptSum),
+      sweeps: h.sweeps,
+    };
+  }
+
+  /** {@link MetropolisSampler.burnIn} with an asynchronous log p. */
+  async burnInAsync(state: WalkerState, logProb: LogProbFn | AsyncLogProbFn, rng: Rng, n: number): Promise<WalkerState> {
+    const s = await this.runAsync(state, logProb, rng, n);
+    const r = resetAcceptance(s);
+    disposeWalkers(s);
+    return r;
   }
 
   /** Burn-in: `n` sweeps, then the acceptance counter is reset. */
@@ -172,6 +296,25 @@ export class MetropolisSampler {
       acceptSum: tf.clone(state.acceptSum),
       sweeps: state.sweeps,
     };
+  }
+
+  /** {@link MetropolisSampler.refresh} with an asynchronous log p. */
+  async refreshAsync(state: WalkerState, logProb: LogProbFn | AsyncLogProbFn): Promise<WalkerState> {
+    const lp = await logProb(state.x);
+    return { x: tf.clone(state.x), logProb: lp, width: tf.clone(state.width), acceptSum: tf.clone(state.acceptSum), sweeps: state.sweeps };
+  }
+
+  /** {@link MetropolisSampler.fromPositions} with an asynchronous log p (takes ownership of `x`). */
+  async fromPositionsAsync(x: tf.Tensor2D, width: number, logProb: LogProbFn | AsyncLogProbFn): Promise<WalkerState> {
+    checkPositive('width', width);
+    let lp: tf.Tensor1D;
+    try {
+      lp = await logProb(x);
+    } catch (e) {
+      x.dispose();
+      throw e;
+    }
+    return { x, logProb: lp, width: tf.scalar(width), acceptSum: tf.scalar(0), sweeps: 0 };
   }
 
   /** Rebuild a state from {@link walkersToJSON} output (logProb re-evaluated). */

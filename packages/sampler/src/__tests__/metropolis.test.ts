@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { initBackend, Rng, tf } from '@nqs/autodiff-core';
-import { MetropolisSampler, disposeWalkers, readAcceptance, readWidth, walkersToJSON, SamplerInputError, type LogProbFn } from '../index.js';
+import { MetropolisSampler, disposeWalkers, readAcceptance, readWidth, walkersToJSON, SamplerInputError, type AsyncLogProbFn, type LogProbFn } from '../index.js';
 
 // |ψ|² ∝ exp(−Σ_i (x_i − μ_i)²/s²): mean μ_i, variance s²/2 per coordinate.
 const mu = [0.5, -1.0];
@@ -85,5 +85,45 @@ describe('MetropolisSampler', () => {
     [a, b, c, r].forEach(disposeWalkers);
     expect(() => new MetropolisSampler({ initialWidth: 0 })).toThrow(SamplerInputError);
     expect(() => smp.init(new Rng(1), 0, 2, logProb)).toThrow(/walkers/);
+  });
+
+  it('async log p (stepAsync/runAsync/burnInAsync/refreshAsync): same chains as the sync path, no leaks', async () => {
+    const smp = new MetropolisSampler({ initialWidth: 0.4 });
+    // the same log p, evaluated after an async read-back (as the host-determinant path does)
+    const asyncLp: AsyncLogProbFn = async (x) => {
+      const t = logProb(x);
+      const v = (await t.data()) as Float32Array;
+      t.dispose();
+      return tf.tensor1d(v);
+    };
+    const r1 = new Rng(77);
+    const r2 = new Rng(77);
+    const s0 = smp.init(r1, 64, 2, logProb);
+    const t0 = smp.init(r2, 64, 2, logProb);
+    const n0 = tf.memory().numTensors;
+    const a = smp.burnIn(s0, logProb, r1, 7);
+    const b = await smp.burnInAsync(t0, asyncLp, r2, 7);
+    expect(Array.from(await b.x.data())).toEqual(Array.from(await a.x.data()));
+    expect(Array.from(await b.logProb.data())).toEqual(Array.from(await a.logProb.data()));
+    expect(await readWidth(b)).toBe(await readWidth(a));
+    const a2 = smp.run(a, logProb, r1, 3);
+    const b2 = await smp.runAsync(b, asyncLp, r2, 3);
+    expect(await readAcceptance(b2)).toBe(await readAcceptance(a2));
+    expect(Array.from(await b2.x.data())).toEqual(Array.from(await a2.x.data()));
+    const bR = await smp.refreshAsync(b2, asyncLp);
+    expect(Array.from(await bR.logProb.data())).toEqual(Array.from(await b2.logProb.data()));
+    [a, b, a2, b2, bR].forEach(disposeWalkers);
+    expect(tf.memory().numTensors).toBe(n0);
+    // a failing log p leaves no proposal behind; fromPositionsAsync takes ownership of x
+    const failing: AsyncLogProbFn = async () => {
+      throw new Error('boom');
+    };
+    await expect(smp.stepAsync(t0, failing, r2)).rejects.toThrow('boom');
+    await expect(smp.runAsync(t0, failing, r2, 2)).rejects.toThrow('boom');
+    await expect(smp.fromPositionsAsync(tf.zeros([4, 2]) as tf.Tensor2D, 0.5, failing)).rejects.toThrow('boom');
+    expect(tf.memory().numTensors).toBe(n0);
+    const f = await smp.fromPositionsAsync(tf.zeros([4, 2]) as tf.Tensor2D, 0.5, asyncLp);
+    expect(Array.from(await f.logProb.data())).toEqual(Array.from(await logProb(f.x).data()));
+    [s0, t0, f].forEach(disposeWalkers);
   });
 });

@@ -7,8 +7,8 @@ import { parentPort } from 'node:worker_threads';
 import { tf, Rng, initBackend, treeDispose, treeFromFlat, treeSpec, type TreeSpec } from '@nqs/autodiff-core';
 import { HOSlater, SlaterNet, type SlaterNetParams } from '@nqs/ansatz';
 import { trappedFermionHamiltonian, type WalkerHamiltonian } from '@nqs/hamiltonians/tf';
-import { MetropolisSampler, disposeWalkers, readAcceptance, readWidth, type LogProbFn, type WalkerState } from '@nqs/sampler';
-import { localEnergyArrays, netLogProb, pretrainLoss, scoreGradient } from './walker-ops.js';
+import { MetropolisSampler, disposeWalkers, readAcceptance, readWidth, type AsyncLogProbFn, type LogProbFn, type WalkerState } from '@nqs/sampler';
+import { localEnergyArrays, netLogProbAsync, pretrainLoss, scoreGradient } from './walker-ops.js';
 import type { PoolReplyBody, PoolRequest, SamplingTarget } from './walker-pool.js';
 
 interface WorkerModel {
@@ -20,6 +20,8 @@ interface WorkerModel {
   params: SlaterNetParams | null;
   walkers: WalkerState | null;
   target: SamplingTarget;
+  /** ∂ ln|ψ| / ∂Φ at the current walkers and parameters (from the last local energies), or null */
+  phiGradient: Float32Array | null;
 }
 
 let model: WorkerModel | null = null;
@@ -29,9 +31,10 @@ function need<T>(v: T | null, what: string): T {
   return v;
 }
 
-function logProbOf(m: WorkerModel): LogProbFn {
+/** log p of the sampling target; the network's determinants are taken on the host (async). */
+function logProbOf(m: WorkerModel): LogProbFn | AsyncLogProbFn {
   if (m.target === 'ho') return (x) => tf.tidy(() => tf.mul(2, m.ho.apply({}, x).logAbs) as tf.Tensor1D);
-  return netLogProb(m.net, need(m.params, 'parameters'));
+  return netLogProbAsync(m.net, need(m.params, 'parameters'));
 }
 
 function setParams(m: WorkerModel, flat: Float32Array): void {
@@ -56,23 +59,27 @@ async function handle(req: PoolRequest): Promise<{ reply: PoolReplyBody; transfe
         params: null,
         walkers: null,
         target: 'net',
+        phiGradient: null,
       };
       return { reply: { op: 'init', backend: b.name }, transfer: [] };
     }
     case 'load': {
       const m = need(model, 'model');
+      m.phiGradient = null;
       setParams(m, req.params);
       m.target = req.target;
       if (m.walkers) disposeWalkers(m.walkers);
+      m.walkers = null;
       const x = tf.tensor2d(req.x, [req.walkers, req.particles]);
-      m.walkers = m.sampler.fromPositions(x, req.width, logProbOf(m));
+      m.walkers = await m.sampler.fromPositionsAsync(x, req.width, logProbOf(m));
       return { reply: { op: 'load' }, transfer: [] };
     }
     case 'params': {
       const m = need(model, 'model');
       const w = need(m.walkers, 'walkers');
+      m.phiGradient = null;
       setParams(m, req.params);
-      const r = m.sampler.refresh(w, logProbOf(m));
+      const r = await m.sampler.refreshAsync(w, logProbOf(m));
       disposeWalkers(w);
       m.walkers = r;
       const logProb = (await r.logProb.data()) as Float32Array;
@@ -81,17 +88,20 @@ async function handle(req: PoolRequest): Promise<{ reply: PoolReplyBody; transfe
     case 'sample': {
       const m = need(model, 'model');
       const w0 = need(m.walkers, 'walkers');
+      m.phiGradient = null;
       // the epoch starts from the pool's common width and a fresh acceptance counter
       const start: WalkerState = { x: w0.x, logProb: w0.logProb, width: tf.scalar(req.width), acceptSum: tf.scalar(0), sweeps: 0 };
       let t = performance.now();
-      const w = m.sampler.run(start, logProbOf(m), new Rng(req.seed), req.sweeps);
+      const w = await m.sampler.runAsync(start, logProbOf(m), new Rng(req.seed), req.sweeps);
       tf.dispose([start.width, start.acceptSum, w0.width, w0.acceptSum]);
       tf.dispose([w0.x, w0.logProb]);
       m.walkers = w;
       await w.logProb.data();
       const sweepSeconds = (performance.now() - t) / 1000;
       t = performance.now();
-      const le = req.energies ? await localEnergyArrays(m.hamiltonian, m.net, need(m.params, 'parameters'), w.x) : null;
+      const le = req.energies ? await localEnergyArrays(m.hamiltonian, m.net, need(m.params, 'parameters'), w.x, { phiGradient: m.target === 'net' }) : null;
+      // kept for the score gradient of these walkers (the next 'grad' request)
+      m.phiGradient = le?.phiGradient ?? null;
       const localEnergySeconds = (performance.now() - t) / 1000;
       const x = (await w.x.data()) as Float32Array;
       const logProb = (await w.logProb.data()) as Float32Array;
@@ -107,7 +117,7 @@ async function handle(req: PoolRequest): Promise<{ reply: PoolReplyBody; transfe
     case 'grad': {
       const m = need(model, 'model');
       const w = need(m.walkers, 'walkers');
-      const grads = scoreGradient(m.net, need(m.params, 'parameters'), w.x, req.coef);
+      const grads = scoreGradient(m.net, need(m.params, 'parameters'), w.x, req.coef, m.phiGradient ?? undefined);
       const flat = tf.tidy(() => tf.concat(grads.map((g) => tf.reshape(g, [-1])), 0));
       tf.dispose(grads);
       const g = (await flat.data()) as Float32Array;

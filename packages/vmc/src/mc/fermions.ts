@@ -48,7 +48,7 @@ import {
 } from '@nqs/optimizers';
 import { mean, median, variance } from '../stats/index.js';
 import { energyTransform, resolveOptimizerConfig, secondOrderUpdate, usesSecondOrder, type FermionOptimizerConfig } from './optimizer-config.js';
-import { localEnergyArrays, netLogProb, pretrainLoss, scoreGradient, withLeaves } from './walker-ops.js';
+import { localEnergyArrays, netLogProb, netLogProbAsync, pretrainLoss, scoreGradient, withLeaves } from './walker-ops.js';
 import { WalkerPool, type SamplingTarget } from './walker-pool.js';
 
 export { netLogProb } from './walker-ops.js';
@@ -116,7 +116,18 @@ export interface FermionEpochRecord {
   /** proposal width after the epoch */
   width: number;
   /** diagnostics of a second-order step (λ, α*, μ*, predicted change M(δ) − M(0), ρ of the previous step) */
-  secondOrder?: { damping: number; alpha: number; mu: number; predicted: number; rho?: number; iterations: number };
+  secondOrder?: {
+    damping: number;
+    alpha: number;
+    mu: number;
+    predicted: number;
+    rho?: number;
+    /** standard error of ρ from the Monte Carlo error of the measured change */
+    rhoError?: number;
+    iterations: number;
+    /** relative residual of the iterative metric solve */
+    residual?: number;
+  };
 }
 
 /** One pre-training epoch. */
@@ -369,7 +380,20 @@ export function startEnergyPhase(run: FermionRun): void {
 async function enterEnergyPhase(run: FermionRun): Promise<void> {
   if (run.phase === 'train') return;
   const pool = await walkerPool(run);
-  if (!pool) return startEnergyPhase(run);
+  if (!pool) {
+    // startEnergyPhase with the host-determinant log p of the sweeps (same draws, faster burn-in)
+    const lp = netLogProbAsync(run.net, run.params);
+    const w0 = await run.sampler.fromPositionsAsync(tf.clone(run.walkers.x), 0.5, lp);
+    const w1 = await run.sampler.burnInAsync(w0, lp, run.rng, run.config.burnIn);
+    disposeWalkers(w0);
+    disposeWalkers(run.walkers);
+    run.walkers = w1;
+    hostLogProb.add(w1);
+    disposeState(run.optState);
+    run.optState = trainOptimizer(run.config).init(run.params);
+    run.phase = 'train';
+    return;
+  }
   const x = (await run.walkers.x.data()) as Float32Array;
   await pool.load(await flatParams(run.params), x, 0.5, 'net');
   const seeds = Array.from({ length: pool.size }, () => run.rng.nextUint32());
@@ -408,6 +432,15 @@ export interface EpochTiming {
   stepSeconds: number;
 }
 
+/**
+ * Walker states of energy-phase runs whose logProb came from the host-determinant path
+ * ({@link netLogProbAsync}, what the sweeps use); others are recomputed before sampling.
+ */
+const hostLogProb = new WeakSet<WalkerState>();
+
+/** ∂ ln|ψ| / ∂Φ at a walker state's positions under the given parameters (from its local energies). */
+const phiGradients = new WeakMap<WalkerState, { params: SlaterNetParams; phiGradient: Float32Array }>();
+
 /** Local energies of freshly sampled walkers (see {@link sampleEnergies}). */
 export interface SampledEnergies {
   /** local energies [B] (float64) and their terms */
@@ -440,7 +473,15 @@ export async function sampleEnergies(run: FermionRun, sweeps: number, timing?: E
     run.poolSync = { params: run.params, walkers: run.walkers, target: 'net' };
     return { total: s.total!, terms: s.terms!, acceptance: s.acceptance };
   }
-  const w = run.sampler.run(run.walkers, netLogProb(run.net, run.params), run.rng, sweeps);
+  const lp = netLogProbAsync(run.net, run.params);
+  if (!hostLogProb.has(run.walkers)) {
+    // log p from the device elimination (burn-in, restore): recompute it the way the sweeps do, so
+    // that a resumed run makes exactly the accept decisions of the uninterrupted one
+    const r = await run.sampler.refreshAsync(run.walkers, lp);
+    disposeWalkers(run.walkers);
+    run.walkers = r;
+  }
+  const w = await run.sampler.runAsync(run.walkers, lp, run.rng, sweeps);
   disposeWalkers(run.walkers);
   run.walkers = w;
   if (timing) {
@@ -448,10 +489,12 @@ export async function sampleEnergies(run: FermionRun, sweeps: number, timing?: E
     timing.sweepSeconds = (performance.now() - t0) / 1000;
     t0 = performance.now();
   }
-  const { total, terms } = await localEnergies(run);
+  const { total, terms, phiGradient } = await localEnergyArrays(run.hamiltonian, run.net, run.params, w.x, { phiGradient: true });
   if (timing) timing.localEnergySeconds = (performance.now() - t0) / 1000;
   const acceptance = await readAcceptance(w);
   run.walkers = resetAcceptance(w);
+  hostLogProb.add(run.walkers);
+  if (phiGradient) phiGradients.set(run.walkers, { params: run.params, phiGradient });
   disposeWalkers(w);
   return { total, terms, acceptance };
 }
@@ -496,9 +539,16 @@ export async function trainEpoch(run: FermionRun, timing?: EpochTiming): Promise
       run.params = r.params;
       run.optState = r.optState;
       const i = r.info;
-      soInfo = { damping: i.damping, alpha: i.alpha, mu: i.mu, predicted: i.predicted, ...(i.rho !== undefined ? { rho: i.rho } : {}), iterations: i.iterations };
+      soInfo = { damping: i.damping, alpha: i.alpha, mu: i.mu, predicted: i.predicted, ...(i.rho !== undefined ? { rho: i.rho } : {}),
+        ...(i.rhoError !== undefined ? { rhoError: i.rhoError } : {}),
+        iterations: i.iterations,
+        ...(i.residual !== undefined ? { residual: i.residual } : {}),
+      };
     } else {
-      const grads = pool ? treeLeaves(treeFromFlat(treeSpec(run.params), await pool.gradient(coef))) : scoreGradient(run.net, run.params, x, coef);
+      const pg = phiGradients.get(run.walkers);
+      const grads = pool
+        ? treeLeaves(treeFromFlat(treeSpec(run.params), await pool.gradient(coef)))
+        : scoreGradient(run.net, run.params, x, coef, pg && pg.params === run.params ? pg.phiGradient : undefined);
       optimiserStep(run, trainOptimizer(c), withLeaves(run.params, grads));
     }
   }
@@ -509,7 +559,8 @@ export async function trainEpoch(run: FermionRun, timing?: EpochTiming): Promise
     run.walkers = { x: tf.clone(old.x), logProb: tf.tensor1d(logProb), width: tf.clone(old.width), acceptSum: tf.scalar(0), sweeps: 0 };
     run.poolSync = { params: run.params, walkers: run.walkers, target: 'net' };
   } else {
-    run.walkers = run.sampler.refresh(old, netLogProb(run.net, run.params));
+    run.walkers = await run.sampler.refreshAsync(old, netLogProbAsync(run.net, run.params));
+    hostLogProb.add(run.walkers);
   }
   disposeWalkers(old);
   const width = await readWidth(run.walkers);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, Rng, tf, treeToFlat, type ParamTree } from '@nqs/autodiff-core';
+import { initBackend, plainTracer, Rng, tf, treeToFlat, type ParamTree } from '@nqs/autodiff-core';
 import { HOSlater, SlaterNet, SlaterNetInputError, hoOrbitalsF64, type SlaterNetParams } from '../../index.js';
 
 /** Independent float64 implementation of the network: ln|ψ| and sign for one configuration. */
@@ -211,6 +211,138 @@ describe('SlaterNet (equivariant Slater network)', () => {
         if (nestedLap) expect(Math.abs(nestedLap[b]! - ref.lap) / scale).toBeLessThan(2e-4);
       });
     });
+  });
+});
+
+describe('SlaterNet fast paths (sampler and local energy)', () => {
+  beforeAll(async () => {
+    await initBackend();
+  });
+
+  // the walkers of the tests above (well-conditioned Φ at these inits), plus one with a pair 0.01
+  // apart (nearly singular Φ: there the float32 rounding of Φ itself dominates, so that walker is
+  // checked against a float64 LU of the very Φ that was read back)
+  const xs = [
+    [0.3, -1.1, 0.9, -0.2],
+    [1.4, 0.2, -0.6, 0.75],
+    [-0.5, 0.05, 1.7, -1.3],
+  ];
+  const xs4 = [...xs, [0.4, 0.41, -1.0, 1.2]];
+
+  it('logAbsHost (Φ read back, float64 LU) matches the float64 reference, sign included', async () => {
+    for (const D of [1, 3]) {
+      const nt = new SlaterNet({ particles: 4, hidden: 12, layers: 2, determinants: D });
+      const p = nt.init(new Rng(20 + D));
+      const x = tf.tensor2d(xs4);
+      const before = tf.memory().numTensors;
+      const r = await nt.logAbsHost(p, x);
+      expect(tf.memory().numTensors).toBe(before);
+      xs.forEach((row, b) => {
+        const ref = refLogPsi(nt, p, row);
+        expect(r.sign[b]).toBe(ref.sign);
+        expect(Math.abs(r.logAbs[b]! - ref.logAbs)).toBeLessThan(1e-4 * Math.max(1, Math.abs(ref.logAbs)));
+      });
+      // the near-singular walker: Σ_d det of the float32 orbitals, in float64
+      const phi = nt.orbitalsForward(p, x).arraySync()[3]!;
+      let psi = 0;
+      for (let d = 0; d < D; d++) psi += det(phi.map((row) => row.slice(d * 4, d * 4 + 4)));
+      expect(r.sign[3]).toBe(Math.sign(psi));
+      expect(Math.abs(r.logAbs[3]! - Math.log(Math.abs(psi)))).toBeLessThan(1e-9 * Math.max(1, Math.abs(r.logAbs[3]!)));
+      // swapping two particles flips the sign only
+      const rs = await nt.logAbsHost(p, tf.tensor2d(xs4.map((q) => [q[1]!, q[0]!, q[2]!, q[3]!])));
+      for (let b = 0; b < xs4.length; b++) {
+        expect(rs.sign[b]).toBe(-r.sign[b]!);
+        expect(rs.logAbs[b]).toBeCloseTo(r.logAbs[b]!, 4);
+      }
+    }
+  });
+
+  it('orbitalContraction with the host ∂ln|ψ|/∂Φ cotangent gives the score gradient of apply', async () => {
+    for (const D of [1, 3]) {
+      const nt = new SlaterNet({ particles: 4, hidden: 12, layers: 2, determinants: D });
+      const p = nt.init(new Rng(50 + D));
+      const x = tf.tensor2d(xs);
+      const d = await nt.applyWithDerivativesHost(p, x, { phiGradient: true });
+      tf.dispose([d.sign, d.logAbs, d.gradX, d.lapX]);
+      const coef = [0.7, -1.3, 0.4];
+      const pg = d.phiGradient!;
+      expect(pg.length).toBe(3 * D * 16);
+      const per = D * 16;
+      const cot = tf.tensor4d(Float32Array.from(pg, (v, i) => coef[Math.floor(i / per)]! * v), [3, D, 4, 4]);
+      const c = tf.tensor1d(coef);
+      const leaves = [p.layers['0']!.ws, p.layers['1']!.wm, p.layers['1']!.b, p.orbitals.w, p.orbitals.b, p.orbitals.kappa];
+      const mk = (l: tf.Tensor[]) =>
+        ({
+          layers: { '0': { ...p.layers['0']!, ws: l[0] }, '1': { ...p.layers['1']!, wm: l[1], b: l[2] } },
+          orbitals: { w: l[3], b: l[4], kappa: l[5] },
+        }) as unknown as SlaterNetParams;
+      const ga = tf.grads((...l: tf.Tensor[]) => nt.orbitalContraction(mk(l), x, cot))(leaves);
+      const gb = tf.grads((...l: tf.Tensor[]) => tf.sum(tf.mul(c, nt.apply(mk(l), x).logAbs)))(leaves);
+      ga.forEach((g, i) => {
+        const a = g.dataSync(), b = gb[i]!.dataSync();
+        const scale = Math.max(...Array.from(b, Math.abs));
+        expect(scale).toBeGreaterThan(0);
+        let m = 0;
+        for (let j = 0; j < a.length; j++) m = Math.max(m, Math.abs(a[j]! - b[j]!) / scale);
+        // D > 1: the determinants partly cancel at random init, which amplifies the float32
+        // rounding of apply's device elimination (the tolerance of the apply-vs-applyNestable test)
+        expect(m).toBeLessThan(D === 1 ? 5e-5 : 1e-3);
+      });
+      tf.dispose([cot, c, ...ga, ...gb]);
+    }
+  });
+
+  it('orbitalsForward (folded 2σ(2z) − 1 form) equals orbitals', () => {
+    const nt = new SlaterNet({ particles: 4, hidden: 12, layers: 3, determinants: 2 });
+    const p = nt.init(new Rng(4));
+    const x = tf.tensor2d(xs4);
+    const a = tf.transpose(nt.orbitals(p, x), [0, 2, 1, 3]).reshape([4, 4, 8]).arraySync() as number[][][];
+    const b = nt.orbitalsForward(p, x).arraySync();
+    a.forEach((m, i) => m.forEach((r, j) => r.forEach((v, k) => expect(Math.abs(b[i]![j]![k]! - v)).toBeLessThan(2e-6 * Math.max(1, Math.abs(v))))));
+  });
+
+  it('the structured forward Laplacian (L ≤ 2) and the host-determinant path equal float64 finite differences and the generic path', async () => {
+    const xsep = xs;
+    for (const [L, D, seed] of [
+      [1, 1, 40],
+      [2, 1, 40],
+      [2, 3, 41],
+      [3, 1, 40],
+    ] as const) {
+      const nt = new SlaterNet({ particles: 4, hidden: 12, layers: L, determinants: D });
+      // seed with a well-conditioned Φ at these walkers: at random init, |ψ| ~ e⁻¹⁸ makes the float32
+      // elimination of either path lose ~1e-3 of the Laplacian (both paths alike)
+      const p = nt.init(new Rng(seed));
+      const x = tf.tensor2d(xsep);
+      const before = tf.memory().numTensors;
+      const s = nt.applyWithDerivatives(p, x); // structured
+      const g = nt.applyWithDerivatives(p, x, plainTracer); // generic forward Laplacian
+      const [sg, sl, sla, ss] = [s.gradX.arraySync(), s.lapX.arraySync(), s.logAbs.arraySync(), s.sign.arraySync()];
+      const [gg, gl] = [g.gradX.arraySync(), g.lapX.arraySync()];
+      const hd = await nt.applyWithDerivativesHost(p, x); // orbital triple on the device, determinants in float64
+      const [hg, hl, hla, hs] = [hd.gradX.arraySync(), hd.lapX.arraySync(), hd.logAbs.arraySync(), hd.sign.arraySync()];
+      tf.dispose([s.sign, s.logAbs, s.gradX, s.lapX, g.sign, g.logAbs, g.gradX, g.lapX, hd.sign, hd.logAbs, hd.gradX, hd.lapX]);
+      expect(tf.memory().numTensors).toBe(before);
+      xsep.forEach((row, b) => {
+        const ref = refDerivs(nt, p, row);
+        const refV = refLogPsi(nt, p, row);
+        expect(ss[b]).toBe(refV.sign);
+        expect(Math.abs(sla[b]! - refV.logAbs)).toBeLessThan(2e-4 * Math.max(1, Math.abs(refV.logAbs)));
+        const scale = Math.max(1, Math.abs(ref.lap));
+        const tol = D === 1 ? 2e-4 : 3e-3;
+        expect(Math.abs(sl[b]! - ref.lap) / scale).toBeLessThan(tol);
+        expect(Math.abs(sl[b]! - gl[b]!) / scale).toBeLessThan(tol);
+        expect(hs[b]).toBe(refV.sign);
+        expect(Math.abs(hla[b]! - refV.logAbs)).toBeLessThan(2e-4 * Math.max(1, Math.abs(refV.logAbs)));
+        expect(Math.abs(hl[b]! - ref.lap) / scale).toBeLessThan(tol);
+        for (let k = 0; k < 4; k++) {
+          const gs = Math.max(1, Math.abs(ref.grad[k]!));
+          expect(Math.abs(sg[b]![k]! - ref.grad[k]!) / gs).toBeLessThan(1e-3);
+          expect(Math.abs(sg[b]![k]! - gg[b]![k]!) / gs).toBeLessThan(1e-3);
+          expect(Math.abs(hg[b]![k]! - ref.grad[k]!) / gs).toBeLessThan(1e-3);
+        }
+      });
+    }
   });
 });
 
