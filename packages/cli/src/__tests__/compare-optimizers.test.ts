@@ -22,7 +22,7 @@ describe('nqs compare-optimizers and nqs fermions --optimizer', () => {
     }
     for (const f of ['compare.csv', 'summary.json', 'error-vs-step.svg', 'error-vs-time.svg']) expect(existsSync(join(dir, f))).toBe(true);
     const csv = readFileSync(join(dir, 'compare.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('optimizer,step,seconds,energy,energyError,absError,variance,acceptance,damping,alpha,mu,rho,iterations');
+    expect(csv[0]).toBe('optimizer,step,seconds,energy,energyError,absError,variance,acceptance,damping,alpha,mu,rho,iterations,rhoError,residual');
     expect(csv.length).toBe(1 + 3 * 3);
     // every optimiser starts from the same state and seed: the first epoch's energy (before any update takes effect) agrees
     const first = csv.slice(1).filter((l) => l.split(',')[1] === '1').map((l) => l.split(',')[3]);

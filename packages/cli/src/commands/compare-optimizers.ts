@@ -130,7 +130,7 @@ export const compareOptimizersCommand: Command = {
           const so = rec.secondOrder;
           rows.push([
             name, s + 1, t, rec.energy, rec.energyError, Math.abs(rec.energy - exact), rec.variance, rec.acceptance,
-            so ? so.damping : '', so ? so.alpha : '', so ? so.mu : '', so?.rho ?? '', so ? so.iterations : '',
+            so ? so.damping : '', so ? so.alpha : '', so ? so.mu : '', so?.rho ?? '', so ? so.iterations : '', so?.rhoError ?? '', so?.residual ?? '',
           ]);
           bar.update(s + 1, `E ${rec.energy.toFixed(5)}`);
         }
@@ -176,7 +176,7 @@ export const compareOptimizersCommand: Command = {
     if (outDir) {
       const title = `A = ${cfg.particles}, ${cfg.walkers} walkers: |E − E_exact| (E_exact = ${exact.toFixed(6)})`;
       writeOutputs(outDir, {
-        'compare.csv': toCsv(['optimizer', 'step', 'seconds', 'energy', 'energyError', 'absError', 'variance', 'acceptance', 'damping', 'alpha', 'mu', 'rho', 'iterations'], rows),
+        'compare.csv': toCsv(['optimizer', 'step', 'seconds', 'energy', 'energyError', 'absError', 'variance', 'acceptance', 'damping', 'alpha', 'mu', 'rho', 'iterations', 'rhoError', 'residual'], rows),
         'summary.json': JSON.stringify(result, null, 2) + '\n',
         'error-vs-step.svg': linePlot(curves.map((c) => ({ label: c.name, x: c.step, y: c.err })), {
           title,
