@@ -175,29 +175,23 @@ export const compareOptimizersCommand: Command = {
     };
     if (outDir) {
       const title = `A = ${cfg.particles}, ${cfg.walkers} walkers: |E − E_exact| (E_exact = ${exact.toFixed(6)})`;
+      type Curve = (typeof curves)[number];
+      const errorPlot = (xLabel: string, x: (c: Curve) => number[]): string =>
+        linePlot(curves.map((c) => ({ label: c.name, x: x(c), y: c.err })), {
+          title,
+          xLabel,
+          yLabel: '|E − E_exact| (ħω)',
+          logY: true,
+          hLines: [
+            { y: 1e-2, label: '1e-2', color: '#999' },
+            { y: 1e-3, label: '1e-3', color: '#555' },
+          ],
+        });
       writeOutputs(outDir, {
         'compare.csv': toCsv(['optimizer', 'step', 'seconds', 'energy', 'energyError', 'absError', 'variance', 'acceptance', 'damping', 'alpha', 'mu', 'rho', 'iterations', 'rhoError', 'residual'], rows),
         'summary.json': JSON.stringify(result, null, 2) + '\n',
-        'error-vs-step.svg': linePlot(curves.map((c) => ({ label: c.name, x: c.step, y: c.err })), {
-          title,
-          xLabel: 'step',
-          yLabel: '|E − E_exact| (ħω)',
-          logY: true,
-          hLines: [
-            { y: 1e-2, label: '1e-2', color: '#999' },
-            { y: 1e-3, label: '1e-3', color: '#555' },
-          ],
-        }),
-        'error-vs-time.svg': linePlot(curves.map((c) => ({ label: c.name, x: c.time, y: c.err })), {
-          title,
-          xLabel: 'wall time (s)',
-          yLabel: '|E − E_exact| (ħω)',
-          logY: true,
-          hLines: [
-            { y: 1e-2, label: '1e-2', color: '#999' },
-            { y: 1e-3, label: '1e-3', color: '#555' },
-          ],
-        }),
+        'error-vs-step.svg': errorPlot('step', (c) => c.step),
+        'error-vs-time.svg': errorPlot('wall time (s)', (c) => c.time),
       });
     }
     return result;
