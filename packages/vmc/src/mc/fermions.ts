@@ -223,20 +223,26 @@ export function createFermionRun(config: FermionRunConfig): FermionRun {
   const rng = new Rng(c.seed);
   const net = new SlaterNet({ particles: c.particles, hidden: c.hidden, layers: c.layers, determinants: c.determinants });
   const params = net.init(rng.split());
+  return freshRun(c, net, params, rng, 'pretrain', hoLogProb(c.particles), c.burnIn);
+}
+
+/**
+ * A run at epoch 0 of `phase`: walkers drawn from a Gaussian and burnt in for `burnIn` sweeps under
+ * `lp` with `rng`, and a fresh optimiser of that phase.
+ */
+function freshRun(c: ResolvedFermionConfig, net: SlaterNet, params: SlaterNetParams, rng: Rng, phase: 'pretrain' | 'train', lp: LogProbFn, burnIn: number): FermionRun {
   const sampler = new MetropolisSampler({ initialWidth: 0.5 });
-  const lp = hoLogProb(c.particles);
   const w0 = sampler.init(rng, c.walkers, c.particles, lp, 1);
-  const walkers = sampler.burnIn(w0, lp, rng, c.burnIn);
+  const walkers = sampler.burnIn(w0, lp, rng, burnIn);
   disposeWalkers(w0);
-  const opt = pretrainOptimizer(c);
   return {
     config: c,
     net,
     hamiltonian: trappedFermionHamiltonian({ interaction: c.interaction }),
     sampler,
     params,
-    phase: 'pretrain',
-    optState: opt.init(params),
+    phase,
+    optState: (phase === 'pretrain' ? pretrainOptimizer(c) : trainOptimizer(c)).init(params),
     walkers,
     rng,
     pretrainEpochs: 0,
@@ -695,27 +701,7 @@ export function warmStartFermionRun(ck: unknown, config: FermionRunConfig): Ferm
   } catch (e) {
     throw new FermionRunInputError(`warm start: the checkpoint's parameters are corrupt (${(e as Error).message})`);
   }
-  const rng = new Rng(want.seed);
-  const sampler = new MetropolisSampler({ initialWidth: 0.5 });
-  const lp = netLogProb(net, params);
-  const w0 = sampler.init(rng, want.walkers, want.particles, lp, 1);
-  const walkers = sampler.burnIn(w0, lp, rng, Math.max(want.burnIn, 200));
-  disposeWalkers(w0);
-  return {
-    config: want,
-    net,
-    hamiltonian: trappedFermionHamiltonian({ interaction: want.interaction }),
-    sampler,
-    params,
-    phase: 'train',
-    optState: trainOptimizer(want).init(params),
-    walkers,
-    rng,
-    pretrainEpochs: 0,
-    epochs: 0,
-    history: [],
-    pretrainHistory: [],
-  };
+  return freshRun(want, net, params, new Rng(want.seed), 'train', netLogProb(net, params), Math.max(want.burnIn, 200));
 }
 
 /** Config fields that must agree between a checkpoint and the requested run. */
