@@ -15,6 +15,52 @@ export interface HostSlogdet {
 }
 
 /**
+ * In-place LU with partial pivoting of the row-major n×n matrix `a` (P a = L U; L's unit-diagonal
+ * multipliers below the diagonal, U on and above), pivot = the largest |a_ik| among rows i ≥ k (the
+ * first one on ties, like LAPACK). `perm` (optional, [n]) receives P as row indices. Returns
+ * sign(det a) and ln|det a|: 0 and −Infinity for an exactly singular matrix, NaN for NaN input
+ * (the elimination stops there).
+ */
+function luInPlace(a: Float64Array, n: number, perm?: Int32Array): { sign: number; logAbs: number } {
+  if (perm) for (let i = 0; i < n; i++) perm[i] = i;
+  let s = 1;
+  let l = 0;
+  for (let k = 0; k < n; k++) {
+    let p = k;
+    let best = Math.abs(a[k * n + k]!);
+    for (let i = k + 1; i < n; i++) {
+      const v = Math.abs(a[i * n + k]!);
+      if (v > best) {
+        best = v;
+        p = i;
+      }
+    }
+    if (!(best > 0)) return best === 0 ? { sign: 0, logAbs: -Infinity } : { sign: Number.NaN, logAbs: Number.NaN };
+    if (p !== k) {
+      s = -s;
+      for (let j = 0; j < n; j++) {
+        const t = a[k * n + j]!;
+        a[k * n + j] = a[p * n + j]!;
+        a[p * n + j] = t;
+      }
+      if (perm) {
+        const t = perm[k]!;
+        perm[k] = perm[p]!;
+        perm[p] = t;
+      }
+    }
+    const piv = a[k * n + k]!;
+    if (piv < 0) s = -s;
+    l += Math.log(best);
+    for (let i = k + 1; i < n; i++) {
+      const f = (a[i * n + k]! /= piv);
+      if (f !== 0) for (let j = k + 1; j < n; j++) a[i * n + j]! -= f * a[k * n + j]!;
+    }
+  }
+  return { sign: s, logAbs: l };
+}
+
+/**
  * sign and ln|det| of B row-major n×n matrices stored back to back (`data.length = B·n²`), by LU
  * with partial pivoting in float64 (the input is widened from float32 exactly).
  *
@@ -33,44 +79,9 @@ export function slogdetHost(data: ArrayLike<number>, n: number): HostSlogdet {
   for (let b = 0; b < B; b++) {
     const off = b * nn;
     for (let i = 0; i < nn; i++) a[i] = data[off + i]!;
-    let s = 1;
-    let l = 0;
-    for (let k = 0; k < n; k++) {
-      // pivot: largest |a_ik| among rows i ≥ k (the first one on ties, like LAPACK)
-      let p = k;
-      let best = Math.abs(a[k * n + k]!);
-      for (let i = k + 1; i < n; i++) {
-        const v = Math.abs(a[i * n + k]!);
-        if (v > best) {
-          best = v;
-          p = i;
-        }
-      }
-      if (best === 0 || Number.isNaN(best)) {
-        // exactly singular (or NaN input): no further elimination is meaningful
-        s = Number.isNaN(best) ? Number.NaN : 0;
-        l = Number.isNaN(best) ? Number.NaN : -Infinity;
-        break;
-      }
-      if (p !== k) {
-        s = -s;
-        for (let j = k; j < n; j++) {
-          const t = a[k * n + j]!;
-          a[k * n + j] = a[p * n + j]!;
-          a[p * n + j] = t;
-        }
-      }
-      const piv = a[k * n + k]!;
-      if (piv < 0) s = -s;
-      l += Math.log(best);
-      for (let i = k + 1; i < n; i++) {
-        const f = a[i * n + k]! / piv;
-        if (f === 0) continue;
-        for (let j = k + 1; j < n; j++) a[i * n + j]! -= f * a[k * n + j]!;
-      }
-    }
-    sign[b] = s;
-    logAbs[b] = l;
+    const r = luInPlace(a, n);
+    sign[b] = r.sign;
+    logAbs[b] = r.logAbs;
   }
   return { sign, logAbs };
 }
@@ -169,46 +180,8 @@ export function logDetDerivativesHost(
   for (let b = 0; b < B; b++) {
     for (let d = 0; d < D; d++) {
       // LU with partial pivoting of Φ⁽ᵈ⁾
-      for (let i = 0; i < n; i++) {
-        perm[i] = i;
-        for (let j = 0; j < n; j++) lu[i * n + j] = v[b * per + i * row + d * n + j]!;
-      }
-      let s = 1;
-      let la = 0;
-      for (let k = 0; k < n; k++) {
-        let p = k;
-        let best = Math.abs(lu[k * n + k]!);
-        for (let i = k + 1; i < n; i++) {
-          const a = Math.abs(lu[i * n + k]!);
-          if (a > best) {
-            best = a;
-            p = i;
-          }
-        }
-        if (!(best > 0)) {
-          s = best === 0 ? 0 : Number.NaN;
-          la = best === 0 ? -Infinity : Number.NaN;
-          break;
-        }
-        if (p !== k) {
-          s = -s;
-          for (let j = 0; j < n; j++) {
-            const t = lu[k * n + j]!;
-            lu[k * n + j] = lu[p * n + j]!;
-            lu[p * n + j] = t;
-          }
-          const t = perm[k]!;
-          perm[k] = perm[p]!;
-          perm[p] = t;
-        }
-        const piv = lu[k * n + k]!;
-        if (piv < 0) s = -s;
-        la += Math.log(best);
-        for (let i = k + 1; i < n; i++) {
-          const f = (lu[i * n + k]! /= piv);
-          if (f !== 0) for (let j = k + 1; j < n; j++) lu[i * n + j]! -= f * lu[k * n + j]!;
-        }
-      }
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) lu[i * n + j] = v[b * per + i * row + d * n + j]!;
+      const { sign: s, logAbs: la } = luInPlace(lu, n, perm);
       dSign[d] = s;
       dLog[d] = la;
       if (!(s !== 0 && Number.isFinite(la))) {
