@@ -16,7 +16,7 @@ export const secondOrderFlags: FlagSpecs = {
   'rho-significance': {
     type: 'number',
     help: 'noise-aware λ rule: λ rises only when E(θ+δ) falls short of ¼ of the model decrease by more than this many standard errors, and falls unless it falls short of ¾ by more (0 = classic ρ rule)',
-    default: 1,
+    default: 2,
     min: 0,
   },
   'fast-decrease-rho': {

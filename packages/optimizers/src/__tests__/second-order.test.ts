@@ -510,25 +510,39 @@ describe('Levenberg–Marquardt with Monte Carlo noise', () => {
       expect(applyDampingMove(100, move)).toBeCloseTo(adaptDamping(100, rho), 9);
     }
     // a rise of E (ρ = −0.5) within one standard error: no evidence against the model, λ falls
-    expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 2e-3 })).toBe('decrease');
+    // (fast: the whole predicted decrease is below the noise, the step is too short to be tested)
+    expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 2e-3 }, 1)).toBe('decrease-fast');
+    expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 2e-3 }, 1, Infinity)).toBe('decrease');
+    // ρ = ½ within the noise while the predicted decrease is above it: λ falls by ω only
+    expect(dampingMove({ actual: 0.5 * pred, predicted: pred, stderr: 0.5e-3 }, 1)).toBe('decrease');
+    // predicted decrease just above / at the noise, measured change on target
+    expect(dampingMove({ actual: pred, predicted: pred, stderr: 0.99e-3 }, 1)).toBe('decrease');
+    expect(dampingMove({ actual: pred, predicted: pred, stderr: 1e-3 }, 1)).toBe('decrease-fast');
     // the same rise with a small error: significant, λ rises
-    expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 1e-4 })).toBe('increase');
+    expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 1e-4 }, 1)).toBe('increase');
     // significantly short of ¾ but not of ¼ of the predicted decrease: λ kept
-    expect(dampingMove({ actual: 0.5 * pred, predicted: pred, stderr: 1e-4 })).toBe('keep');
+    expect(dampingMove({ actual: 0.5 * pred, predicted: pred, stderr: 1e-4 }, 1)).toBe('keep');
     // the significance z scales the noise band; z = 0 is the classic rule
     expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 2e-3 }, 0)).toBe('increase');
-    expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 2e-4 }, 5)).toBe('keep');
-    expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 2e-4 }, 10)).toBe('decrease');
+    // the default significance is z = 2
+    expect(dampingMove({ actual: 0.2e-3, predicted: pred, stderr: 3e-4 }, 1)).toBe('increase');
+    expect(dampingMove({ actual: 0.2e-3, predicted: pred, stderr: 3e-4 })).toBe('keep');
+    expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 2e-4 }, 5, Infinity)).toBe('keep');
+    // … but with the predicted decrease at the noise (5·2e-4 = |pred|) the ¾ test cannot resolve it
+    expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 2e-4 }, 5)).toBe('decrease-fast');
+    expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 1.9e-4 }, 5)).toBe('keep');
+    expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 2e-4 }, 10)).toBe('decrease-fast');
+    expect(dampingMove({ actual: 0.5e-3, predicted: pred, stderr: 2e-4 }, 10, Infinity)).toBe('decrease');
     // a model that predicts no decrease, or non-finite input, counts as bad
-    expect(dampingMove({ actual: -1, predicted: 0, stderr: 1 })).toBe('increase');
-    expect(dampingMove({ actual: NaN, predicted: pred })).toBe('increase');
+    expect(dampingMove({ actual: -1, predicted: 0, stderr: 1 }, 1)).toBe('increase');
+    expect(dampingMove({ actual: NaN, predicted: pred }, 1)).toBe('increase');
     // ρ well above 1.5 (the damping dominates the model): λ·ω², only when significant
     const w = Math.pow(0.95, 5);
-    expect(dampingMove({ actual: 2 * pred, predicted: pred, stderr: 0 })).toBe('decrease-fast');
+    expect(dampingMove({ actual: 2 * pred, predicted: pred, stderr: 0 }, 1)).toBe('decrease-fast');
     expect(applyDampingMove(100, 'decrease-fast')).toBeCloseTo(100 * w * w, 9);
-    expect(dampingMove({ actual: 1.4 * pred, predicted: pred, stderr: 0 })).toBe('decrease');
-    expect(dampingMove({ actual: 2 * pred, predicted: pred, stderr: 1e-3 })).toBe('decrease');
-    expect(dampingMove({ actual: 2 * pred, predicted: pred, stderr: 1e-4 })).toBe('decrease-fast');
+    expect(dampingMove({ actual: 1.4 * pred, predicted: pred, stderr: 0 }, 1)).toBe('decrease');
+    expect(dampingMove({ actual: 2 * pred, predicted: pred, stderr: 0.6e-3 }, 1)).toBe('decrease');
+    expect(dampingMove({ actual: 2 * pred, predicted: pred, stderr: 1e-4 }, 1)).toBe('decrease-fast');
     expect(dampingMove({ actual: 2 * pred, predicted: pred, stderr: 0 }, 1, 3)).toBe('decrease');
     // bounds
     expect(applyDampingMove(1e-8, 'decrease')).toBe(1e-8);

@@ -55,7 +55,7 @@ export interface SecondOrderOptions {
   /**
    * significance z of the noise-aware λ test ({@link dampingMove}): λ rises only when the measured
    * change is worse than ¼ of the predicted one by more than z standard errors, and falls unless it
-   * is worse than ¾ of it by more than z standard errors; 0 = the classic rule [1]
+   * is worse than ¾ of it by more than z standard errors; 0 = the classic rule [2]
    */
   rhoSignificance?: number;
   /**
@@ -331,7 +331,7 @@ export class SecondOrderOptimizer {
       this.pool.predicted += this.prevPredicted;
       this.pool.variance += err * err;
       if ((o.adaptDamping ?? true) && this.steps % (o.dampingInterval ?? 5) === 0) {
-        const move = dampingMove({ actual: this.pool.actual, predicted: this.pool.predicted, stderr: Math.sqrt(this.pool.variance) }, o.rhoSignificance ?? 1, o.fastDecreaseRho ?? 1.5);
+        const move = dampingMove({ actual: this.pool.actual, predicted: this.pool.predicted, stderr: Math.sqrt(this.pool.variance) }, o.rhoSignificance ?? 2, o.fastDecreaseRho ?? 1.5);
         this.lambda = applyDampingMove(this.lambda, move, { factor: o.dampingFactor, min: o.minDamping, max: o.maxDamping });
         this.pool = { actual: 0, predicted: 0, variance: 0 };
       }

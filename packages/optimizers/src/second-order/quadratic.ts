@@ -101,7 +101,10 @@ export interface EnergyChange {
  *   actual − fast·predicted < −z·stderr. For a model with the right curvature K,
  *   ρ = 1 + λ|δ|²/δᵀ(K + λI)δ, so ρ well above 1.5 says that λ carries most of the model's
  *   curvature along the step (the step is held back by the damping alone, as in the first steps
- *   from a large λ₀); λ then falls twice as fast;
+ *   from a large λ₀); λ then falls twice as fast. It also falls by ω² when the whole predicted
+ *   decrease is below the noise (|predicted| ≤ z·stderr, finite `fast` only): such a step is too short
+ *   for any failure of the model to be seen, and near convergence, where the steps shrink with the
+ *   gradient, λ would otherwise lag far behind the value the sampled metric can carry;
  * - 'decrease' unless it did significantly worse than ¾ of the prediction:
  *   actual − ¾·predicted < z·stderr (ρ > ¾, or ρ < ¾ only within the noise);
  * - 'keep' otherwise.
@@ -113,15 +116,17 @@ export interface EnergyChange {
  * the steps grow large enough for a failure of the model to show above the noise.
  * Non-finite values or predicted ≥ 0 count as a bad model.
  *
- * @param z significance in standard errors (default 1)
+ * @param z significance in standard errors (default 2)
  * @param fast ρ above which λ falls by ω² (default 1.5; Infinity: never)
  */
-export function dampingMove(c: EnergyChange, z = 1, fast = 1.5): DampingMove {
+export function dampingMove(c: EnergyChange, z = 2, fast = 1.5): DampingMove {
   const { actual, predicted } = c;
   const noise = z * (c.stderr ?? 0);
   if (!Number.isFinite(actual) || !Number.isFinite(predicted) || !(predicted < 0) || !(noise >= 0) || !Number.isFinite(noise)) return 'increase';
   if (actual - 0.25 * predicted > noise) return 'increase';
   if (actual - fast * predicted < -noise) return 'decrease-fast';
+  // the whole predicted decrease is below the noise: the step is too short to be tested at all
+  if (Number.isFinite(fast) && noise >= -predicted) return 'decrease-fast';
   if (actual - 0.75 * predicted < noise) return 'decrease';
   return 'keep';
 }

@@ -38,9 +38,9 @@ describe('second-order optimisers in the fermion training loop', () => {
       expect(JSON.stringify(run.params.orbitals.b.dataSync())).not.toBe(before);
       const opt = secondOrderOptimizer(run, run.config.optimizer, run.optState);
       expect(opt.stepCount).toBe(4);
-      // one Levenberg–Marquardt update (at the third step, interval 2): λ ∈ {10ω, 10, 10/ω}
+      // one Levenberg–Marquardt update (at the third step, interval 2): λ ∈ {10ω², 10ω, 10, 10/ω}
       const w = Math.pow(0.95, 5);
-      expect([10 * w, 10, 10 / w].some((v) => Math.abs(v - opt.damping) < 1e-9)).toBe(true);
+      expect([10 * w * w, 10 * w, 10, 10 / w].some((v) => Math.abs(v - opt.damping) < 1e-9)).toBe(true);
       // checkpoint → restore: the optimiser state (steps, λ) is rebuilt from the serialised record
       const ck2 = JSON.parse(JSON.stringify(await fermionCheckpoint(run)));
       const run2 = restoreFermionRun(ck2, cfg);
