@@ -3,10 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { captureCli } from './cli-harness.js';
+import { firstWithin, stableWithin } from '../commands/compare-optimizers.js';
 
 const { io, run } = captureCli();
 
 const tiny = ['--walkers', '32', '--hidden', '6', '--sweeps', '2', '--quiet'];
+
+describe('steps to a tolerance from the 5-step running mean', () => {
+  it('first entry vs staying within to the end', () => {
+    // running means (w = 2) of steps 2…6: 1.5, 0.5, 0, 0.5, 0.05
+    const e = [2, 1, 0, 0, 1, -0.9];
+    expect(firstWithin(e, 0, 0.5, 2)).toBe(3);
+    expect(stableWithin(e, 0, 0.5, 2)).toBe(3);
+    expect(firstWithin(e, 0, 0.1, 2)).toBe(4);
+    expect(stableWithin(e, 0, 0.1, 2)).toBe(6); // left the band at step 5
+    expect(stableWithin(e, 0, 0.01, 2)).toBeNull();
+    expect(firstWithin(e, 5, 0.1, 2)).toBeNull();
+    expect(stableWithin([0, 0, 0], 0, 0.1, 5)).toBeNull(); // fewer steps than the window
+  });
+});
 
 describe('nqs compare-optimizers and nqs fermions --optimizer', () => {
   it('compares optimisers from one pre-trained state and writes CSV, summary and both SVG plots', async () => {
@@ -14,11 +29,12 @@ describe('nqs compare-optimizers and nqs fermions --optimizer', () => {
     const r = await run(['compare-optimizers', '--A', '2', '--V0', '-10', ...tiny, '--pretrain-epochs', '2', '--steps', '3', '--optimizers', 'adam,sr,dgd', '--damping', '10', '--out', dir, '--json']);
     expect(r.code).toBe(0);
     expect(r.json!.exactEnergy as number).toBeCloseTo(0.595906, 5); // REFERENCE.md §2, A = 2, V0 = −10
-    const opts = r.json!.optimizers as { optimizer: string; steps: number; seconds: number; finalEnergy: number }[];
+    const opts = r.json!.optimizers as { optimizer: string; steps: number; seconds: number; finalEnergy: number; stableFrom1e3: number | null }[];
     expect(opts.map((o) => o.optimizer)).toEqual(['adam', 'sr', 'dgd']);
     for (const o of opts) {
       expect(o.steps).toBe(3);
       expect(Number.isFinite(o.finalEnergy)).toBe(true);
+      expect(o).toHaveProperty('stableFrom1e3');
     }
     for (const f of ['compare.csv', 'summary.json', 'error-vs-step.svg', 'error-vs-time.svg']) expect(existsSync(join(dir, f))).toBe(true);
     const csv = readFileSync(join(dir, 'compare.csv'), 'utf8').trim().split('\n');

@@ -38,21 +38,38 @@ interface OptimizerSummary {
   stepsTo1e3: number | null;
   secondsTo1e2: number | null;
   secondsTo1e3: number | null;
+  /** first step from which the 5-step running mean stays within the tolerance to the end (null: not within at the end) */
+  stableFrom1e2: number | null;
+  stableFrom1e3: number | null;
   /** mean energy of the last min(10, steps) steps and its spread-based error */
   finalEnergy: number;
   finalError: number;
 }
 
-/** First index (1-based step) where the running mean of the last `w` energies is within tol. */
-function firstWithin(energies: readonly number[], exact: number, tol: number, w = 5): number | null {
+/** Running means of the last `w` energies, from step w on (index i: step i + w). */
+function runningMeans(energies: readonly number[], w: number): number[] {
+  const out: number[] = [];
   let s = 0;
   for (let i = 0; i < energies.length; i++) {
     s += energies[i]!;
     if (i >= w) s -= energies[i - w]!;
-    const n = Math.min(i + 1, w);
-    if (i + 1 >= w && Math.abs(s / n - exact) <= tol) return i + 1;
+    if (i + 1 >= w) out.push(s / w);
   }
-  return null;
+  return out;
+}
+
+/** First step (1-based) whose running mean of the last `w` energies is within tol of `exact` (null: never). */
+export function firstWithin(energies: readonly number[], exact: number, tol: number, w = 5): number | null {
+  const i = runningMeans(energies, w).findIndex((m) => Math.abs(m - exact) <= tol);
+  return i < 0 ? null : i + w;
+}
+
+/** First step (1-based) from which the running mean of the last `w` energies stays within tol of `exact` to the end (null: not within at the last step). */
+export function stableWithin(energies: readonly number[], exact: number, tol: number, w = 5): number | null {
+  const m = runningMeans(energies, w);
+  let i = m.length;
+  while (i > 0 && Math.abs(m[i - 1]! - exact) <= tol) i--;
+  return i === m.length ? null : i + w;
 }
 
 export const compareOptimizersCommand: Command = {
@@ -151,13 +168,15 @@ export const compareOptimizersCommand: Command = {
           stepsTo1e3: s3,
           secondsTo1e2: s2 ? ts[s2 - 1]! : null,
           secondsTo1e3: s3 ? ts[s3 - 1]! : null,
+          stableFrom1e2: stableWithin(es, exact, 1e-2),
+          stableFrom1e3: stableWithin(es, exact, 1e-3),
           finalEnergy: fm,
           finalError: Math.sqrt(fv / tail.length),
         };
         summaries.push(sum);
         curves.push({ name, step: es.map((_, i) => i + 1), time: ts, err: es.map((e) => Math.max(1e-6, Math.abs(e - exact!))) });
         info(
-          `${name}: ${seconds.toFixed(1)} s (${sum.secondsPerStep.toFixed(2)} s/step), steps to 1e-1: ${sum.stepsTo1e1 ?? '—'}, to 1e-2: ${s2 ?? '—'}, to 1e-3: ${s3 ?? '—'}, ` +
+          `${name}: ${seconds.toFixed(1)} s (${sum.secondsPerStep.toFixed(2)} s/step), steps to 1e-1: ${sum.stepsTo1e1 ?? '—'}, to 1e-2: ${s2 ?? '—'}, to 1e-3: ${s3 ?? '—'} (within 1e-3 for good from ${sum.stableFrom1e3 ?? '—'}), ` +
             `final E = ${fm.toFixed(6)} ± ${sum.finalError.toExponential(1)}`,
         );
       } finally {
