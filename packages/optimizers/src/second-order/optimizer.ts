@@ -331,7 +331,7 @@ export class SecondOrderOptimizer {
       this.pool.predicted += this.prevPredicted;
       this.pool.variance += err * err;
       if ((o.adaptDamping ?? true) && this.steps % (o.dampingInterval ?? 5) === 0) {
-        const move = dampingMove({ actual: this.pool.actual, predicted: this.pool.predicted, stderr: Math.sqrt(this.pool.variance) }, o.rhoSignificance ?? 2, o.fastDecreaseRho ?? 1.5);
+        const move = dampingMove({ actual: this.pool.actual, predicted: this.pool.predicted, stderr: Math.sqrt(this.pool.variance) }, o.rhoSignificance, o.fastDecreaseRho); // undefined: the defaults of dampingMove
         this.lambda = applyDampingMove(this.lambda, move, { factor: o.dampingFactor, min: o.minDamping, max: o.maxDamping });
         this.pool = { actual: 0, predicted: 0, variance: 0 };
       }
